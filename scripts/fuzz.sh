@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Fuzz the parsers (RECIPES §8): scripts/fuzz.sh SECONDS [TARGET...]
+# Seeds each target from the test corpus: PDFs for pdf_reader, the CMS blobs of signed
+# PDFs (Kyso's, pyHanko's, poppler's) for cms_parser. Logs go to target/fuzz-logs/.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SECONDS_PER_TARGET="${1:-600}"; shift || true
+TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader cms_parser)
+
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+PKI="$REPO/target/test-data/pki"; CORPUS="$REPO/target/test-data/corpus"
+bash "$REPO/tests/pki/make-pki.sh" "$PKI"
+bash "$REPO/tests/corpus/make-corpus.sh" "$CORPUS" "$PKI"
+
+seeds="$REPO/fuzz/corpus"
+mkdir -p "$seeds/pdf_reader" "$seeds/cms_parser" "$REPO/target/fuzz-logs"
+for f in "$CORPUS"/*.pdf; do
+  # Large files slow libFuzzer down without adding structure: seed the small ones.
+  [ "$(stat -c %s "$f")" -lt 300000 ] && cp -n "$f" "$seeds/pdf_reader/" || true
+done
+"$REPO/.venv/bin/python" - "$CORPUS" "$seeds/cms_parser" <<'PY'
+import re, sys, pathlib
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+for pdf in src.glob('*.pdf'):
+    for i, m in enumerate(re.finditer(rb'/Contents\s*<([0-9A-Fa-f\s]+)>', pdf.read_bytes())):
+        blob = bytes.fromhex(m.group(1).decode().replace('\n', '').replace(' ', '')).rstrip(b'\0')
+        if len(blob) > 100:
+            (dst / f'{pdf.stem}-{i}.der').write_bytes(blob)
+PY
+
+cd "$REPO/fuzz"
+for t in "${TARGETS[@]}"; do
+  echo "fuzz: $t for ${SECONDS_PER_TARGET}s"
+  RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
+    -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -max_len=1048576 \
+    2>&1 | tee "$REPO/target/fuzz-logs/$t.log" | grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|panicked|SUMMARY" || true
+  if grep -qE "ERROR: libFuzzer|panicked|SUMMARY: .*Sanitizer" "$REPO/target/fuzz-logs/$t.log"; then
+    echo "fuzz: $t found a crash: see target/fuzz-logs/$t.log and fuzz/artifacts/$t" >&2
+    exit 1
+  fi
+  tail -n 3 "$REPO/target/fuzz-logs/$t.log"
+done
