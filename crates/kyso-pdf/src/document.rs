@@ -59,6 +59,8 @@ pub struct Document<S: Source> {
     pub recovered: bool,
     security: Option<SecurityHandler>,
     encrypt_id: Option<ObjectId>,
+    /// An object was found away from the offset its xref entry gives.
+    offsets_wrong: std::cell::Cell<bool>,
     object_streams: RefCell<HashMap<u32, std::rc::Rc<ObjectStreamIndex>>>,
 }
 
@@ -72,6 +74,12 @@ impl<S: Source> Document<S> {
     /// Opens a PDF: reads the header, the xref chain and, for an encrypted file,
     /// authenticates `password` (user or owner).
     pub fn open(source: S, password: Option<&str>) -> Result<Self> {
+        Self::open_with(source, password, false)
+    }
+
+    /// Like [`Document::open`]; `rebuild` forces the xref to be rebuilt by scanning, for a
+    /// file whose xref entries turned out to be wrong (see [`Document::offsets_wrong`]).
+    pub fn open_with(source: S, password: Option<&str>, rebuild: bool) -> Result<Self> {
         let head = source.read_window(0, 1024)?;
         let header_offset = memchr::memmem::find(&head, b"%PDF-").ok_or(PdfError::NotPdf)?;
         let version: String = head[header_offset + 5..]
@@ -91,11 +99,12 @@ impl<S: Source> Document<S> {
             recovered: false,
             security: None,
             encrypt_id: None,
+            offsets_wrong: std::cell::Cell::new(false),
             object_streams: RefCell::new(HashMap::new()),
         };
         let loaded = doc.load_xref_chain();
-        let needs_recovery = match loaded {
-            Ok(()) => doc.trailer.get(b"Root").is_none() || !doc.root_is_readable(),
+        let needs_recovery = rebuild || match loaded {
+            Ok(()) => doc.trailer.get(b"Root").is_none() || !doc.root_is_readable() || doc.offsets_wrong.get(),
             Err(PdfError::Io(e)) => return Err(PdfError::Io(e)),
             Err(_) => true,
         };
@@ -116,6 +125,12 @@ impl<S: Source> Document<S> {
 
     pub fn is_empty(&self) -> bool {
         self.source.len() == 0
+    }
+
+    /// Whether an object was found only by searching around a wrong xref offset. Such a
+    /// file's xref cannot be the `/Prev` of an update: open it again with a rebuild.
+    pub fn offsets_wrong(&self) -> bool {
+        self.offsets_wrong.get() && !self.recovered
     }
 
     pub fn security(&self) -> Option<&SecurityHandler> {
@@ -207,8 +222,8 @@ impl<S: Source> Document<S> {
 
     /// Reads a section at `offset`, or a few bytes around it when the offset is slightly off.
     fn read_section_near(&self, offset: u64) -> Result<(u64, XrefSection)> {
-        if let Ok(section) = self.read_section(offset) {
-            return Ok((offset, section));
+        if let Ok(found) = self.read_section(offset) {
+            return Ok(found);
         }
         let start = offset.saturating_sub(NEARBY);
         let window = self.source.read_window(start, (2 * NEARBY) as usize)?;
@@ -224,21 +239,24 @@ impl<S: Source> Document<S> {
         );
         candidates.sort_by_key(|c| c.abs_diff(offset));
         for candidate in candidates {
-            if let Ok(section) = self.read_section(candidate) {
-                return Ok((candidate, section));
+            if let Ok(found) = self.read_section(candidate) {
+                return Ok(found);
             }
         }
         Err(PdfError::damaged(format!("no xref section at offset {offset}")))
     }
 
-    fn read_section(&self, offset: u64) -> Result<XrefSection> {
+    /// Reads the section at `offset` (white space before it is skipped) and returns
+    /// where it really starts: the offset the next update's `/Prev` must name.
+    fn read_section(&self, offset: u64) -> Result<(u64, XrefSection)> {
         let mut window_len = 64 * 1024;
         loop {
             let window = self.source.read_window(offset, window_len)?;
             let trimmed = skip_ws(&window);
+            let start = offset + trimmed as u64;
             if window[trimmed..].starts_with(b"xref") {
                 if let Some(section) = xref::parse_table(&window[trimmed..])? {
-                    return Ok(section);
+                    return Ok((start, section));
                 }
                 if window.len() < window_len || window_len >= MAX_WINDOW {
                     return Err(PdfError::damaged("truncated xref table"));
@@ -246,7 +264,7 @@ impl<S: Source> Document<S> {
                 window_len *= 4;
                 continue;
             }
-            let (_, loaded) = self.read_indirect_at(offset)?;
+            let (_, loaded) = self.read_indirect_at(start)?;
             let Loaded::Stream(stream) = loaded else {
                 return Err(PdfError::damaged("xref offset does not point at an xref"));
             };
@@ -254,7 +272,7 @@ impl<S: Source> Document<S> {
                 return Err(PdfError::damaged("xref offset does not point at an xref stream"));
             }
             let raw = self.read_stream_raw(&stream)?;
-            return xref::parse_stream(&stream.dict, &raw);
+            return Ok((start, xref::parse_stream(&stream.dict, &raw)?));
         }
     }
 
@@ -473,6 +491,7 @@ impl<S: Source> Document<S> {
             if let Ok((found, loaded)) = self.read_indirect_at(hit)
                 && found == id
             {
+                self.offsets_wrong.set(true);
                 return Ok((found, loaded));
             }
         }

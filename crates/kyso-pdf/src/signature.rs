@@ -62,6 +62,8 @@ pub enum PlanError {
     FieldNotSignature(String),
     #[error("the document's xref had to be rebuilt and it already holds signatures: signing it would break them")]
     RecoveredWithSignatures,
+    #[error("the document's cross-reference offsets are wrong; it must be opened again with a rebuilt xref")]
+    XrefOffsetsWrong,
     #[error(transparent)]
     Pdf(#[from] PdfError),
 }
@@ -75,6 +77,7 @@ impl PlanError {
             PlanError::FieldAlreadySigned(_) => "PDF_FIELD_ALREADY_SIGNED",
             PlanError::FieldNotSignature(_) => "PDF_FIELD_NOT_SIGNATURE",
             PlanError::RecoveredWithSignatures => "PDF_RECOVERED_SIGNED",
+            PlanError::XrefOffsetsWrong => "PDF_DAMAGED",
             PlanError::Pdf(e) => e.code(),
         }
     }
@@ -200,6 +203,9 @@ pub fn plan_signature<S: Source>(
         update.replace(catalog_id, Object::Dictionary(catalog));
     }
 
+    if doc.offsets_wrong() {
+        return Err(PlanError::XrefOffsetsWrong);
+    }
     let last = doc.source().read_window(doc.len().saturating_sub(1), 1).map_err(PdfError::Io)?;
     let written = update.write(doc.len(), last.first().copied())?;
     Ok(PlannedSignature { update: written, field_name })
