@@ -4,8 +4,8 @@
 //! Kyso decrypts what it reads and encrypts what it writes with the same file key,
 //! so the strings of a signature update stay consistent with the rest of the file.
 
-use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::NoPadding};
 use aes::cipher::block_padding::Pkcs7;
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::NoPadding};
 use md5::{Digest as _, Md5};
 use rc4::{KeyInit, StreamCipher};
 use sha2::{Sha256, Sha384, Sha512};
@@ -85,7 +85,10 @@ impl SecurityHandler {
         let permissions = encrypt.get_int(b"P").unwrap_or(-1) as i32;
         let owner_hash = string_bytes(encrypt, b"O")?;
         let user_hash = string_bytes(encrypt, b"U")?;
-        let encrypt_metadata = !matches!(encrypt.get(b"EncryptMetadata"), Some(Object::Boolean(false)));
+        let encrypt_metadata = !matches!(
+            encrypt.get(b"EncryptMetadata"),
+            Some(Object::Boolean(false))
+        );
 
         let (string_method, stream_method, key_bits) = match version {
             1 => (CryptMethod::Rc4, CryptMethod::Rc4, 40),
@@ -204,8 +207,10 @@ impl SecurityHandler {
                 if data.is_empty() {
                     return Ok(Vec::new());
                 }
-                if data.len() < 16 || data.len() % 16 != 0 {
-                    return Err(PdfError::damaged(format!("bad AES-encrypted data in object {id}")));
+                if data.len() < 16 || !data.len().is_multiple_of(16) {
+                    return Err(PdfError::damaged(format!(
+                        "bad AES-encrypted data in object {id}"
+                    )));
                 }
                 let (iv, body) = data.split_at(16);
                 aes_cbc_decrypt(&key, iv, body)
@@ -230,7 +235,11 @@ impl SecurityHandler {
 }
 
 fn password_error(password: Option<&str>) -> PdfError {
-    if password.is_none() { PdfError::PasswordRequired } else { PdfError::WrongPassword }
+    if password.is_none() {
+        PdfError::PasswordRequired
+    } else {
+        PdfError::WrongPassword
+    }
 }
 
 fn string_bytes(dict: &Dictionary, key: &[u8]) -> Result<Vec<u8>> {
@@ -363,7 +372,11 @@ impl LegacyContext<'_> {
             hasher.update([0xFF; 4]);
         }
         let mut key = hasher.finalize().to_vec();
-        let n = if self.revision == 2 { 5 } else { self.key_len.clamp(5, 16) };
+        let n = if self.revision == 2 {
+            5
+        } else {
+            self.key_len.clamp(5, 16)
+        };
         if self.revision >= 3 {
             for _ in 0..50 {
                 key = Md5::digest(&key[..n]).to_vec();
@@ -395,7 +408,10 @@ impl LegacyContext<'_> {
         let key = self.file_key(password);
         let expected = self.user_hash(&key);
         let compare = if self.revision == 2 { 32 } else { 16 };
-        if user_hash.len() >= compare && expected.len() >= compare && expected[..compare] == user_hash[..compare] {
+        if user_hash.len() >= compare
+            && expected.len() >= compare
+            && expected[..compare] == user_hash[..compare]
+        {
             Some(key)
         } else {
             None
@@ -405,7 +421,11 @@ impl LegacyContext<'_> {
     /// Algorithm 7: recover the user password from /O with the owner password.
     fn authenticate_owner(&self, user_hash: &[u8], password: &[u8]) -> Option<Vec<u8>> {
         let mut digest = Md5::digest(pad_password(password)).to_vec();
-        let n = if self.revision == 2 { 5 } else { self.key_len.clamp(5, 16) };
+        let n = if self.revision == 2 {
+            5
+        } else {
+            self.key_len.clamp(5, 16)
+        };
         if self.revision >= 3 {
             for _ in 0..50 {
                 digest = Md5::digest(&digest[..n]).to_vec();
@@ -453,7 +473,10 @@ fn hash_r6(revision: i64, password: &[u8], salt: &[u8], user_key: &[u8]) -> [u8;
             return [0u8; 32];
         };
         let len = e.len();
-        if encryptor.encrypt_padded_mut::<NoPadding>(&mut e, len).is_err() {
+        if encryptor
+            .encrypt_padded_mut::<NoPadding>(&mut e, len)
+            .is_err()
+        {
             return [0u8; 32];
         }
         let sum: u32 = e[..16].iter().map(|&b| u32::from(b)).sum();

@@ -103,11 +103,16 @@ impl<S: Source> Document<S> {
             object_streams: RefCell::new(HashMap::new()),
         };
         let loaded = doc.load_xref_chain();
-        let needs_recovery = rebuild || match loaded {
-            Ok(()) => doc.trailer.get(b"Root").is_none() || !doc.root_is_readable() || doc.offsets_wrong.get(),
-            Err(PdfError::Io(e)) => return Err(PdfError::Io(e)),
-            Err(_) => true,
-        };
+        let needs_recovery = rebuild
+            || match loaded {
+                Ok(()) => {
+                    doc.trailer.get(b"Root").is_none()
+                        || !doc.root_is_readable()
+                        || doc.offsets_wrong.get()
+                }
+                Err(PdfError::Io(e)) => return Err(PdfError::Io(e)),
+                Err(_) => true,
+            };
         if needs_recovery {
             doc.rebuild_by_scanning()?;
         }
@@ -139,7 +144,11 @@ impl<S: Source> Document<S> {
 
     /// The highest object number in use plus one (the trailer's /Size, or more).
     pub fn size(&self) -> u32 {
-        let from_trailer = self.trailer.get_int(b"Size").unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+        let from_trailer = self
+            .trailer
+            .get_int(b"Size")
+            .unwrap_or(0)
+            .clamp(0, i64::from(u32::MAX)) as u32;
         let from_xref = self.xref.keys().max().map_or(0, |m| m + 1);
         from_trailer.max(from_xref)
     }
@@ -155,10 +164,9 @@ impl<S: Source> Document<S> {
 
     fn root_is_readable(&self) -> bool {
         match self.trailer.get(b"Root") {
-            Some(Object::Reference(id)) => matches!(
-                self.load(*id),
-                Ok(Loaded::Object(Object::Dictionary(_)))
-            ),
+            Some(Object::Reference(id)) => {
+                matches!(self.load(*id), Ok(Loaded::Object(Object::Dictionary(_))))
+            }
             _ => false,
         }
     }
@@ -191,10 +199,16 @@ impl<S: Source> Document<S> {
                 first = false;
             }
             self.sections += 1;
-            let prev = section.trailer.get_int(b"Prev").and_then(|p| u64::try_from(p).ok());
+            let prev = section
+                .trailer
+                .get_int(b"Prev")
+                .and_then(|p| u64::try_from(p).ok());
             // Hybrid file: the table's /XRefStm holds the compressed objects (§7.5.8.4).
             if section.form == XrefForm::Table
-                && let Some(stm) = section.trailer.get_int(b"XRefStm").and_then(|p| u64::try_from(p).ok())
+                && let Some(stm) = section
+                    .trailer
+                    .get_int(b"XRefStm")
+                    .and_then(|p| u64::try_from(p).ok())
                 && let Ok((_, hidden)) = self.read_section_near(stm)
             {
                 for (number, entry) in &hidden.entries {
@@ -243,7 +257,9 @@ impl<S: Source> Document<S> {
                 return Ok(found);
             }
         }
-        Err(PdfError::damaged(format!("no xref section at offset {offset}")))
+        Err(PdfError::damaged(format!(
+            "no xref section at offset {offset}"
+        )))
     }
 
     /// Reads the section at `offset` (white space before it is skipped) and returns
@@ -269,7 +285,9 @@ impl<S: Source> Document<S> {
                 return Err(PdfError::damaged("xref offset does not point at an xref"));
             };
             if !stream.dict.has_type(b"XRef") {
-                return Err(PdfError::damaged("xref offset does not point at an xref stream"));
+                return Err(PdfError::damaged(
+                    "xref offset does not point at an xref stream",
+                ));
             }
             let raw = self.read_stream_raw(&stream)?;
             return Ok((start, xref::parse_stream(&stream.dict, &raw)?));
@@ -281,7 +299,13 @@ impl<S: Source> Document<S> {
         let scan = recover::scan(&self.source)?;
         self.xref.clear();
         for (number, (offset, generation)) in &scan.objects {
-            self.xref.insert(*number, XrefEntry::InFile { offset: *offset, generation: *generation });
+            self.xref.insert(
+                *number,
+                XrefEntry::InFile {
+                    offset: *offset,
+                    generation: *generation,
+                },
+            );
         }
         self.trailer = scan.trailer.unwrap_or_default();
         self.recovered = true;
@@ -340,7 +364,12 @@ impl<S: Source> Document<S> {
             Object::Dictionary(d) => d.clone(),
             _ => return Err(PdfError::damaged("bad /Encrypt entry")),
         };
-        let first_id = match self.trailer.get(b"ID").and_then(Object::as_array).and_then(|a| a.first()) {
+        let first_id = match self
+            .trailer
+            .get(b"ID")
+            .and_then(Object::as_array)
+            .and_then(|a| a.first())
+        {
             Some(Object::String(s)) => s.bytes.clone(),
             _ => Vec::new(),
         };
@@ -430,9 +459,12 @@ impl<S: Source> Document<S> {
     }
 
     fn read_stream_raw(&self, stream: &StreamObject) -> Result<Vec<u8>> {
-        let len = usize::try_from(stream.data_len).map_err(|_| PdfError::damaged("stream too long"))?;
+        let len =
+            usize::try_from(stream.data_len).map_err(|_| PdfError::damaged("stream too long"))?;
         if len > MAX_WINDOW * 4 {
-            return Err(PdfError::Unsupported("structure stream larger than 256 MB".into()));
+            return Err(PdfError::Unsupported(
+                "structure stream larger than 256 MB".into(),
+            ));
         }
         Ok(self.source.read_window(stream.data_offset, len)?)
     }
@@ -442,12 +474,16 @@ impl<S: Source> Document<S> {
             return Ok(index.clone());
         }
         let Some(XrefEntry::InFile { offset, generation }) = self.xref.get(&number).copied() else {
-            return Err(PdfError::damaged(format!("object stream {number} not found")));
+            return Err(PdfError::damaged(format!(
+                "object stream {number} not found"
+            )));
         };
         let id = ObjectId::new(number, generation);
         let (found, loaded) = self.read_indirect_near(offset, id)?;
         let Loaded::Stream(stream) = loaded else {
-            return Err(PdfError::damaged(format!("object {number} is not an object stream")));
+            return Err(PdfError::damaged(format!(
+                "object {number} is not an object stream"
+            )));
         };
         if found != id {
             return Err(PdfError::MissingObject(id));
@@ -461,9 +497,16 @@ impl<S: Source> Document<S> {
             let (Ok(obj), Ok(off)) = (lexer.read_unsigned(), lexer.read_unsigned()) else {
                 break;
             };
-            offsets.push((u32::try_from(obj).unwrap_or(u32::MAX), usize::try_from(off).unwrap_or(usize::MAX)));
+            offsets.push((
+                u32::try_from(obj).unwrap_or(u32::MAX),
+                usize::try_from(off).unwrap_or(usize::MAX),
+            ));
         }
-        let index = std::rc::Rc::new(ObjectStreamIndex { data, first, offsets });
+        let index = std::rc::Rc::new(ObjectStreamIndex {
+            data,
+            first,
+            offsets,
+        });
         let mut cache = self.object_streams.borrow_mut();
         if cache.len() > 64 {
             cache.clear();
@@ -503,7 +546,8 @@ impl<S: Source> Document<S> {
         let mut window_len = 4096usize;
         loop {
             let window = self.source.read_window(offset, window_len)?;
-            let complete_window = (window.len() as u64) < window_len as u64 || window_len >= MAX_WINDOW;
+            let complete_window =
+                (window.len() as u64) < window_len as u64 || window_len >= MAX_WINDOW;
             let mut lexer = Lexer::new(&window);
             let parsed = lexer.read_object_header().and_then(|id| {
                 let object = lexer.read_object()?;
@@ -522,7 +566,9 @@ impl<S: Source> Document<S> {
                 return Ok((id, Loaded::Object(object)));
             }
             let Object::Dictionary(dict) = object else {
-                return Err(PdfError::damaged(format!("stream without a dictionary at offset {offset}")));
+                return Err(PdfError::damaged(format!(
+                    "stream without a dictionary at offset {offset}"
+                )));
             };
             lexer.pos += b"stream".len();
             // The keyword is followed by CRLF or LF (§7.3.8.1); a lone CR is tolerated.
@@ -534,7 +580,14 @@ impl<S: Source> Document<S> {
             }
             let data_offset = offset + lexer.pos as u64;
             let data_len = self.stream_length(&dict, data_offset)?;
-            return Ok((id, Loaded::Stream(StreamObject { dict, data_offset, data_len })));
+            return Ok((
+                id,
+                Loaded::Stream(StreamObject {
+                    dict,
+                    data_offset,
+                    data_len,
+                }),
+            ));
         }
     }
 
@@ -653,7 +706,9 @@ fn decrypt_one(
 
 /// A signature dictionary (§12.8.1): /Type /Sig or /DocTimeStamp, or /ByteRange with /Contents.
 pub fn is_signature_dictionary(d: &Dictionary) -> bool {
-    d.has_type(b"Sig") || d.has_type(b"DocTimeStamp") || (d.contains(b"ByteRange") && d.contains(b"Contents"))
+    d.has_type(b"Sig")
+        || d.has_type(b"DocTimeStamp")
+        || (d.contains(b"ByteRange") && d.contains(b"Contents"))
 }
 
 /// Parses one object at the start of `data`, which may end right after it.
@@ -674,7 +729,9 @@ fn is_trailer_key(key: &[u8]) -> bool {
 }
 
 fn skip_ws(buf: &[u8]) -> usize {
-    buf.iter().position(|&b| !crate::object::is_whitespace(b)).unwrap_or(buf.len())
+    buf.iter()
+        .position(|&b| !crate::object::is_whitespace(b))
+        .unwrap_or(buf.len())
 }
 
 /// For an `obj` keyword at `i`, the start of "N G obj" when it is one.

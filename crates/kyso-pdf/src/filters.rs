@@ -69,13 +69,18 @@ fn apply_predictor(data: Vec<u8>, params: Option<&Dictionary>) -> Result<Vec<u8>
         return Ok(data);
     }
     let colors = params.get_int(b"Colors").unwrap_or(1).clamp(1, 32) as usize;
-    let bits = params.get_int(b"BitsPerComponent").unwrap_or(8).clamp(1, 16) as usize;
+    let bits = params
+        .get_int(b"BitsPerComponent")
+        .unwrap_or(8)
+        .clamp(1, 16) as usize;
     let columns = params.get_int(b"Columns").unwrap_or(1).clamp(1, 1 << 20) as usize;
     let bpp = (colors * bits).div_ceil(8).max(1);
     let row_len = (colors * bits * columns).div_ceil(8);
     if predictor == 2 {
         if bits != 8 {
-            return Err(PdfError::Unsupported("TIFF predictor with bits != 8".into()));
+            return Err(PdfError::Unsupported(
+                "TIFF predictor with bits != 8".into(),
+            ));
         }
         let mut out = data;
         for row in out.chunks_mut(row_len) {
@@ -115,7 +120,11 @@ fn apply_predictor(data: Vec<u8>, params: Option<&Dictionary>) -> Result<Vec<u8>
 
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
     let p = i16::from(a) + i16::from(b) - i16::from(c);
-    let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
+    let (pa, pb, pc) = (
+        (p - i16::from(a)).abs(),
+        (p - i16::from(b)).abs(),
+        (p - i16::from(c)).abs(),
+    );
     if pa <= pb && pa <= pc {
         a
     } else if pb <= pc {

@@ -46,10 +46,16 @@ pub fn acroform<S: Source>(doc: &Document<S>) -> Result<Option<AcroFormLocation>
     let (_, catalog) = doc.catalog()?;
     match catalog.get(b"AcroForm") {
         Some(Object::Reference(id)) => match doc.get(*id)? {
-            Object::Dictionary(dict) => Ok(Some(AcroFormLocation { id: Some(*id), dict })),
+            Object::Dictionary(dict) => Ok(Some(AcroFormLocation {
+                id: Some(*id),
+                dict,
+            })),
             _ => Ok(None),
         },
-        Some(Object::Dictionary(dict)) => Ok(Some(AcroFormLocation { id: None, dict: dict.clone() })),
+        Some(Object::Dictionary(dict)) => Ok(Some(AcroFormLocation {
+            id: None,
+            dict: dict.clone(),
+        })),
         _ => Ok(None),
     }
 }
@@ -59,7 +65,12 @@ pub fn fields<S: Source>(doc: &Document<S>) -> Result<Vec<Field>> {
     let Some(form) = acroform(doc)? else {
         return Ok(Vec::new());
     };
-    let roots = match form.dict.get(b"Fields").map(|o| doc.resolve(o)).transpose()? {
+    let roots = match form
+        .dict
+        .get(b"Fields")
+        .map(|o| doc.resolve(o))
+        .transpose()?
+    {
         Some(Object::Array(items)) => items,
         _ => Vec::new(),
     };
@@ -88,7 +99,10 @@ fn walk_field<S: Source>(
     let Object::Dictionary(dict) = doc.get(id)? else {
         return Ok(());
     };
-    let partial = dict.get(b"T").and_then(Object::as_string).map(|s| s.to_text());
+    let partial = dict
+        .get(b"T")
+        .and_then(Object::as_string)
+        .map(|s| s.to_text());
     let name = match (&partial, parent_name.is_empty()) {
         (Some(p), true) => p.clone(),
         (Some(p), false) => format!("{parent_name}.{p}"),
@@ -116,7 +130,13 @@ fn walk_field<S: Source>(
             None | Some(Object::Null) => None,
             Some(v) => Some(v.clone()),
         };
-        out.push(Field { id, name, field_type, value, dict });
+        out.push(Field {
+            id,
+            name,
+            field_type,
+            value,
+            dict,
+        });
     } else {
         for kid in field_kids {
             walk_field(doc, kid, &name, field_type.as_deref(), depth + 1, seen, out)?;
@@ -136,20 +156,31 @@ pub struct ExistingSignature {
 
 impl ExistingSignature {
     pub fn sub_filter(&self) -> Option<String> {
-        self.dict.get_name(b"SubFilter").map(|n| String::from_utf8_lossy(n).into_owned())
+        self.dict
+            .get_name(b"SubFilter")
+            .map(|n| String::from_utf8_lossy(n).into_owned())
     }
     pub fn is_document_timestamp(&self) -> bool {
         self.dict.has_type(b"DocTimeStamp")
     }
     /// The claimed signing time, /M.
     pub fn signing_time(&self) -> Option<String> {
-        self.dict.get(b"M").and_then(Object::as_string).map(|s| s.to_text())
+        self.dict
+            .get(b"M")
+            .and_then(Object::as_string)
+            .map(|s| s.to_text())
     }
     pub fn byte_range(&self) -> Option<Vec<i64>> {
-        self.dict.get(b"ByteRange").and_then(Object::as_array).map(|a| a.iter().filter_map(Object::as_int).collect())
+        self.dict
+            .get(b"ByteRange")
+            .and_then(Object::as_array)
+            .map(|a| a.iter().filter_map(Object::as_int).collect())
     }
     pub fn contents(&self) -> Option<&[u8]> {
-        self.dict.get(b"Contents").and_then(Object::as_string).map(|s| s.bytes.as_slice())
+        self.dict
+            .get(b"Contents")
+            .and_then(Object::as_string)
+            .map(|s| s.bytes.as_slice())
     }
     /// The DocMDP permission (§12.8.2.2) if this is a certification signature.
     pub fn docmdp_permission(&self) -> Option<i64> {
@@ -182,8 +213,15 @@ pub fn signatures<S: Source>(doc: &Document<S>) -> Result<Vec<ExistingSignature>
         }
         let Some(value) = &field.value else { continue };
         let dict_id = value.as_reference();
-        let Ok(Object::Dictionary(dict)) = doc.resolve(value) else { continue };
-        out.push(ExistingSignature { field_name: field.name.clone(), field_id: field.id, dict_id, dict });
+        let Ok(Object::Dictionary(dict)) = doc.resolve(value) else {
+            continue;
+        };
+        out.push(ExistingSignature {
+            field_name: field.name.clone(),
+            field_id: field.id,
+            dict_id,
+            dict,
+        });
     }
     Ok(out)
 }
@@ -198,6 +236,8 @@ pub fn certification_level<S: Source>(doc: &Document<S>) -> Result<Option<i64>> 
     let Some(docmdp) = perms.get(b"DocMDP") else {
         return Ok(None);
     };
-    let sig = doc.resolve_dict(docmdp).map_err(|_| PdfError::damaged("bad /DocMDP signature"))?;
+    let sig = doc
+        .resolve_dict(docmdp)
+        .map_err(|_| PdfError::damaged("bad /DocMDP signature"))?;
     Ok(Some(docmdp_from_reference(&sig).unwrap_or(2)))
 }

@@ -94,7 +94,10 @@ impl<'a> Lexer<'a> {
             value = value
                 .checked_mul(10)
                 .and_then(|v| v.checked_add(u64::from(b - b'0')))
-                .ok_or(SyntaxError::Invalid { at: start, what: "integer too large" })?;
+                .ok_or(SyntaxError::Invalid {
+                    at: start,
+                    what: "integer too large",
+                })?;
             self.pos += 1;
         }
         if self.pos == start {
@@ -267,9 +270,9 @@ impl<'a> Lexer<'a> {
             }
             if b == b'#' {
                 let hex = self.buf.get(self.pos + 1..self.pos + 3);
-                if let Some(value) = hex.and_then(|h| {
-                    Some((hex_value(h[0])? << 4) | hex_value(h[1])?)
-                }) {
+                if let Some(value) =
+                    hex.and_then(|h| Some((hex_value(h[0])? << 4) | hex_value(h[1])?))
+                {
                     bytes.push(value);
                     self.pos += 3;
                     continue;
@@ -434,7 +437,11 @@ fn parse_number(token: &[u8]) -> Option<Object> {
         && check.chars().any(|c| c.is_ascii_digit())
     {
         let negative = cleaned.starts_with('-');
-        let text = if negative { format!("-{check}") } else { check.to_string() };
+        let text = if negative {
+            format!("-{check}")
+        } else {
+            check.to_string()
+        };
         return Some(Object::Real(text));
     }
     None
@@ -450,9 +457,15 @@ mod tests {
 
     #[test]
     fn parses_nested_objects_and_references() {
-        let o = parse("<</Type /Page /Parent 3 0 R /MediaBox [0 0 595.3 842] /N -.5 /S (a\\)b) /H <48 49>>> ").unwrap();
+        let o = parse(
+            "<</Type /Page /Parent 3 0 R /MediaBox [0 0 595.3 842] /N -.5 /S (a\\)b) /H <48 49>>> ",
+        )
+        .unwrap();
         let d = o.as_dict().unwrap();
-        assert_eq!(d.get(b"Parent"), Some(&Object::Reference(ObjectId::new(3, 0))));
+        assert_eq!(
+            d.get(b"Parent"),
+            Some(&Object::Reference(ObjectId::new(3, 0)))
+        );
         assert_eq!(d.get(b"N"), Some(&Object::Real("-.5".into())));
         assert_eq!(d.get(b"S").unwrap().as_string().unwrap().bytes, b"a)b");
         assert_eq!(d.get(b"H").unwrap().as_string().unwrap().bytes, b"HI");

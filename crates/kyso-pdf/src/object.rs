@@ -47,10 +47,16 @@ pub struct PdfString {
 
 impl PdfString {
     pub fn literal(bytes: impl Into<Vec<u8>>) -> Self {
-        PdfString { bytes: bytes.into(), hex: false }
+        PdfString {
+            bytes: bytes.into(),
+            hex: false,
+        }
     }
     pub fn hex(bytes: impl Into<Vec<u8>>) -> Self {
-        PdfString { bytes: bytes.into(), hex: true }
+        PdfString {
+            bytes: bytes.into(),
+            hex: true,
+        }
     }
 
     /// Text string (§7.9.2.2): UTF-16BE with BOM, UTF-8 with BOM, or PDFDocEncoding.
@@ -99,10 +105,16 @@ impl Dictionary {
         Self::default()
     }
     pub fn get(&self, key: &[u8]) -> Option<&Object> {
-        self.entries.iter().find(|(k, _)| k.0 == key).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.0 == key)
+            .map(|(_, v)| v)
     }
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Object> {
-        self.entries.iter_mut().find(|(k, _)| k.0 == key).map(|(_, v)| v)
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k.0 == key)
+            .map(|(_, v)| v)
     }
     pub fn contains(&self, key: &[u8]) -> bool {
         self.get(key).is_some()
@@ -344,7 +356,10 @@ pub fn is_whitespace(b: u8) -> bool {
 
 /// Delimiter characters (ISO 32000-2 §7.2.3, Table 2).
 pub fn is_delimiter(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
 }
 
 #[cfg(test)]

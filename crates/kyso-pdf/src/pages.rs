@@ -12,7 +12,9 @@ const MAX_TREE_DEPTH: usize = 64;
 /// The number of pages, as the root of the page tree states it (§7.7.3.2 /Count).
 pub fn page_count<S: Source>(doc: &Document<S>) -> Result<u64> {
     let (_, catalog) = doc.catalog()?;
-    let pages = catalog.get(b"Pages").ok_or_else(|| PdfError::damaged("no page tree"))?;
+    let pages = catalog
+        .get(b"Pages")
+        .ok_or_else(|| PdfError::damaged("no page tree"))?;
     let root = doc.resolve_dict(pages)?;
     Ok(root.get_int(b"Count").unwrap_or(0).max(0) as u64)
 }
@@ -45,10 +47,16 @@ pub fn page_id<S: Source>(doc: &Document<S>, index: u64) -> Result<ObjectId> {
         }
         let mut descended = false;
         for kid in kids {
-            let Some(kid_id) = kid.as_reference() else { continue };
+            let Some(kid_id) = kid.as_reference() else {
+                continue;
+            };
             let kid_dict = doc.resolve_dict(&kid)?;
             let is_leaf = kid_dict.has_type(b"Page") || !kid_dict.contains(b"Kids");
-            let count = if is_leaf { 1 } else { kid_dict.get_int(b"Count").unwrap_or(0).max(0) as u64 };
+            let count = if is_leaf {
+                1
+            } else {
+                kid_dict.get_int(b"Count").unwrap_or(0).max(0) as u64
+            };
             if remaining < count {
                 if is_leaf {
                     return Ok(kid_id);
@@ -63,5 +71,8 @@ pub fn page_id<S: Source>(doc: &Document<S>, index: u64) -> Result<ObjectId> {
             break;
         }
     }
-    Err(PdfError::damaged(format!("page {} not found in the page tree", index + 1)))
+    Err(PdfError::damaged(format!(
+        "page {} not found in the page tree",
+        index + 1
+    )))
 }

@@ -72,7 +72,11 @@ pub fn scan<S: Source + ?Sized>(source: &S) -> Result<Scan> {
             merge_trailer(&mut trailer, d);
         }
     }
-    Ok(Scan { objects, trailer, object_streams })
+    Ok(Scan {
+        objects,
+        trailer,
+        object_streams,
+    })
 }
 
 fn merge_trailer(current: &mut Option<Dictionary>, newer: Dictionary) {
@@ -84,7 +88,16 @@ fn merge_trailer(current: &mut Option<Dictionary>, newer: Dictionary) {
             }
         }
     }
-    for key in [&b"Prev"[..], b"XRefStm", b"W", b"Index", b"Filter", b"DecodeParms", b"Length", b"Type"] {
+    for key in [
+        &b"Prev"[..],
+        b"XRefStm",
+        b"W",
+        b"Index",
+        b"Filter",
+        b"DecodeParms",
+        b"Length",
+        b"Type",
+    ] {
         merged.remove(key);
     }
     *current = Some(merged);
@@ -92,7 +105,10 @@ fn merge_trailer(current: &mut Option<Dictionary>, newer: Dictionary) {
 
 /// For `obj` at `i`, the offset of "N G obj" when it starts a line (or the window).
 fn header_start(window: &[u8], i: usize) -> Option<usize> {
-    if window.get(i + 3).is_some_and(|&c| c.is_ascii_alphanumeric()) {
+    if window
+        .get(i + 3)
+        .is_some_and(|&c| c.is_ascii_alphanumeric())
+    {
         return None;
     }
     let mut j = i;

@@ -52,7 +52,9 @@ pub struct SignatureRequest {
 pub enum PlanError {
     #[error("the document is certified and allows no changes (DocMDP P=1)")]
     CertifiedNoChanges,
-    #[error("the document is certified (DocMDP P={0}): it may only be signed in an existing empty signature field")]
+    #[error(
+        "the document is certified (DocMDP P={0}): it may only be signed in an existing empty signature field"
+    )]
     CertifiedExistingFieldsOnly(i64),
     #[error("a certification signature must be the first signature of the document")]
     CertifyAfterSignature,
@@ -60,9 +62,13 @@ pub enum PlanError {
     FieldAlreadySigned(String),
     #[error("the field \"{0}\" is not a signature field")]
     FieldNotSignature(String),
-    #[error("the document's xref had to be rebuilt and it already holds signatures: signing it would break them")]
+    #[error(
+        "the document's xref had to be rebuilt and it already holds signatures: signing it would break them"
+    )]
     RecoveredWithSignatures,
-    #[error("the document's cross-reference offsets are wrong; it must be opened again with a rebuilt xref")]
+    #[error(
+        "the document's cross-reference offsets are wrong; it must be opened again with a rebuilt xref"
+    )]
     XrefOffsetsWrong,
     #[error(transparent)]
     Pdf(#[from] PdfError),
@@ -95,7 +101,10 @@ pub fn plan_signature<S: Source>(
     request: &SignatureRequest,
 ) -> std::result::Result<PlannedSignature, PlanError> {
     let all_fields = form::fields(doc)?;
-    let existing_signatures = all_fields.iter().filter(|f| f.is_signature() && f.value.is_some()).count();
+    let existing_signatures = all_fields
+        .iter()
+        .filter(|f| f.is_signature() && f.value.is_some())
+        .count();
     if doc.recovered && existing_signatures > 0 {
         return Err(PlanError::RecoveredWithSignatures);
     }
@@ -107,7 +116,9 @@ pub fn plan_signature<S: Source>(
     let target: Option<&Field> = match &request.field_name {
         Some(name) => match all_fields.iter().find(|f| &f.name == name) {
             Some(f) if !f.is_signature() => return Err(PlanError::FieldNotSignature(name.clone())),
-            Some(f) if !f.is_empty_signature() => return Err(PlanError::FieldAlreadySigned(name.clone())),
+            Some(f) if !f.is_empty_signature() => {
+                return Err(PlanError::FieldAlreadySigned(name.clone()));
+            }
             Some(f) => Some(f),
             None => None,
         },
@@ -148,7 +159,10 @@ pub fn plan_signature<S: Source>(
             widget.set(b"V", Object::Reference(signature_id));
             widget.set(b"Type", Object::name(b"Annot"));
             widget.set(b"Subtype", Object::name(b"Widget"));
-            widget.set(b"Rect", Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]));
+            widget.set(
+                b"Rect",
+                Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
+            );
             // Print (bit 3) and Locked (bit 8): §12.5.3.
             widget.set(b"F", Object::Integer(132));
             widget.set(b"P", Object::Reference(page_id));
@@ -166,8 +180,14 @@ pub fn plan_signature<S: Source>(
     let mut sig = Dictionary::new();
     sig.set(b"Type", Object::name(b"Sig"));
     sig.set(b"Filter", Object::name(b"Adobe.PPKLite"));
-    sig.set(b"SubFilter", Object::Name(Name::new(request.sub_filter.name())));
-    sig.set(b"M", PdfString::literal(request.signing_time.as_bytes().to_vec()));
+    sig.set(
+        b"SubFilter",
+        Object::Name(Name::new(request.sub_filter.name())),
+    );
+    sig.set(
+        b"M",
+        PdfString::literal(request.signing_time.as_bytes().to_vec()),
+    );
     if let Some(name) = &request.signer_name {
         sig.set(b"Name", PdfString::from_text(name));
     }
@@ -189,7 +209,10 @@ pub fn plan_signature<S: Source>(
         reference.set(b"Type", Object::name(b"SigRef"));
         reference.set(b"TransformMethod", Object::name(b"DocMDP"));
         reference.set(b"TransformParams", params);
-        sig.set(b"Reference", Object::Array(vec![Object::Dictionary(reference)]));
+        sig.set(
+            b"Reference",
+            Object::Array(vec![Object::Dictionary(reference)]),
+        );
         let mut perms = match catalog.get(b"Perms") {
             Some(p) => doc.resolve_dict(p).unwrap_or_default(),
             None => Dictionary::new(),
@@ -206,20 +229,34 @@ pub fn plan_signature<S: Source>(
     if doc.offsets_wrong() {
         return Err(PlanError::XrefOffsetsWrong);
     }
-    let last = doc.source().read_window(doc.len().saturating_sub(1), 1).map_err(PdfError::Io)?;
+    let last = doc
+        .source()
+        .read_window(doc.len().saturating_sub(1), 1)
+        .map_err(PdfError::Io)?;
     let written = update.write(doc.len(), last.first().copied())?;
-    Ok(PlannedSignature { update: written, field_name })
+    Ok(PlannedSignature {
+        update: written,
+        field_name,
+    })
 }
 
 /// "Signature1", "Signature2", …: the first name no field uses.
 fn unique_field_name(fields: &[Field]) -> String {
     (1..)
         .map(|i| format!("Signature{i}"))
-        .find(|candidate| !fields.iter().any(|f| f.name == *candidate || f.name.split('.').next() == Some(candidate)))
+        .find(|candidate| {
+            !fields
+                .iter()
+                .any(|f| f.name == *candidate || f.name.split('.').next() == Some(candidate))
+        })
         .unwrap_or_else(|| "Signature".to_string())
 }
 
-fn add_to_page_annots<S: Source>(update: &mut IncrementalUpdate<'_, S>, page_id: ObjectId, widget: ObjectId) -> Result<()> {
+fn add_to_page_annots<S: Source>(
+    update: &mut IncrementalUpdate<'_, S>,
+    page_id: ObjectId,
+    widget: ObjectId,
+) -> Result<()> {
     let Object::Dictionary(mut page) = update.current(page_id)? else {
         return Err(PdfError::damaged("first page is not a dictionary"));
     };

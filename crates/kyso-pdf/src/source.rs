@@ -69,7 +69,9 @@ impl Source for Vec<u8> {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
-        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.as_slice().len());
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.as_slice().len());
         let n = buf.len().min(self.as_slice().len() - start);
         buf[..n].copy_from_slice(&self[start..start + n]);
         Ok(n)

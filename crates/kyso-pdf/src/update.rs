@@ -28,7 +28,12 @@ pub struct SignatureSlots {
 impl SignatureSlots {
     /// The four numbers of `/ByteRange` for a file of `total_len` bytes (§12.8.1).
     pub fn byte_range(&self, total_len: u64) -> [u64; 4] {
-        [0, self.contents_start, self.contents_end, total_len - self.contents_end]
+        [
+            0,
+            self.contents_start,
+            self.contents_end,
+            total_len - self.contents_end,
+        ]
     }
 
     /// The text written over the `/ByteRange` placeholder: same width as the placeholder.
@@ -64,7 +69,12 @@ pub struct WrittenUpdate {
 
 impl<'d, S: Source> IncrementalUpdate<'d, S> {
     pub fn new(doc: &'d Document<S>) -> Self {
-        IncrementalUpdate { doc, objects: BTreeMap::new(), signature: None, next_number: doc.size().max(1) }
+        IncrementalUpdate {
+            doc,
+            objects: BTreeMap::new(),
+            signature: None,
+            next_number: doc.size().max(1),
+        }
     }
 
     pub fn document(&self) -> &'d Document<S> {
@@ -123,7 +133,8 @@ impl<'d, S: Source> IncrementalUpdate<'d, S> {
         let mut prev = doc.startxref;
         if doc.recovered {
             let start = original_len + out.len() as u64;
-            let entries: BTreeMap<u32, XrefEntry> = doc.xref_entries().map(|(n, e)| (*n, *e)).collect();
+            let entries: BTreeMap<u32, XrefEntry> =
+                doc.xref_entries().map(|(n, e)| (*n, *e)).collect();
             let mut trailer = base_trailer(doc);
             trailer.set(b"Size", Object::Integer(i64::from(doc.size())));
             write_complete_xref(&mut out, &entries, trailer, start, &mut next_number)?;
@@ -156,7 +167,11 @@ impl<'d, S: Source> IncrementalUpdate<'d, S> {
         let mut trailer = base_trailer(doc);
         trailer.set(b"Prev", Object::Integer(prev as i64));
         let xref_offset = original_len + out.len() as u64;
-        let form = if doc.recovered { XrefForm::Table } else { doc.last_form };
+        let form = if doc.recovered {
+            XrefForm::Table
+        } else {
+            doc.last_form
+        };
         match form {
             XrefForm::Table => {
                 let size = next_number.max(doc.size());
@@ -174,13 +189,24 @@ impl<'d, S: Source> IncrementalUpdate<'d, S> {
                 trailer.set(b"Size", Object::Integer(i64::from(size)));
                 let entries = offsets
                     .iter()
-                    .map(|(id, off)| (id.number, XrefEntry::InFile { offset: *off, generation: id.generation }))
+                    .map(|(id, off)| {
+                        (
+                            id.number,
+                            XrefEntry::InFile {
+                                offset: *off,
+                                generation: id.generation,
+                            },
+                        )
+                    })
                     .collect();
                 write_xref_stream(&mut out, xref_id, &entries, trailer);
             }
         }
         out.extend_from_slice(format!("startxref\n{xref_offset}\n%%EOF\n").as_bytes());
-        Ok(WrittenUpdate { bytes: out, signature: slots })
+        Ok(WrittenUpdate {
+            bytes: out,
+            signature: slots,
+        })
     }
 }
 
@@ -240,13 +266,20 @@ fn write_signature_dictionary(
     out.push(b'>');
     let contents_end = base + out.len() as u64;
     out.extend_from_slice(b">>");
-    SignatureSlots { contents_start, contents_end, byte_range_start }
+    SignatureSlots {
+        contents_start,
+        contents_end,
+        byte_range_start,
+    }
 }
 
 /// Classic table (§7.5.4): one subsection per run of consecutive numbers, 20-byte entries.
 fn write_xref_table(out: &mut Vec<u8>, offsets: &BTreeMap<ObjectId, u64>) {
     out.extend_from_slice(b"xref\n");
-    let entries: Vec<(u32, u64, u16)> = offsets.iter().map(|(id, off)| (id.number, *off, id.generation)).collect();
+    let entries: Vec<(u32, u64, u16)> = offsets
+        .iter()
+        .map(|(id, off)| (id.number, *off, id.generation))
+        .collect();
     let mut i = 0;
     while i < entries.len() {
         let mut j = i + 1;
@@ -262,7 +295,12 @@ fn write_xref_table(out: &mut Vec<u8>, offsets: &BTreeMap<ObjectId, u64>) {
 }
 
 /// Xref stream (§7.5.8): uncompressed rows of /W [1 n 2].
-fn write_xref_stream(out: &mut Vec<u8>, id: ObjectId, entries: &BTreeMap<u32, XrefEntry>, mut dict: Dictionary) {
+fn write_xref_stream(
+    out: &mut Vec<u8>,
+    id: ObjectId,
+    entries: &BTreeMap<u32, XrefEntry>,
+    mut dict: Dictionary,
+) {
     let max_field = entries
         .values()
         .map(|e| match e {
@@ -290,14 +328,23 @@ fn write_xref_stream(out: &mut Vec<u8>, id: ObjectId, entries: &BTreeMap<u32, Xr
         let (kind, field1, field2) = match *entry {
             XrefEntry::Free => (0u8, 0u64, 0u16),
             XrefEntry::InFile { offset, generation } => (1, offset, generation),
-            XrefEntry::InStream { stream, index } => (2, u64::from(stream), index.min(u32::from(u16::MAX)) as u16),
+            XrefEntry::InStream { stream, index } => {
+                (2, u64::from(stream), index.min(u32::from(u16::MAX)) as u16)
+            }
         };
         data.push(kind);
         data.extend_from_slice(&field1.to_be_bytes()[8 - width..]);
         data.extend_from_slice(&field2.to_be_bytes());
     }
     dict.set(b"Type", Object::name(b"XRef"));
-    dict.set(b"W", Object::Array(vec![Object::Integer(1), Object::Integer(width as i64), Object::Integer(2)]));
+    dict.set(
+        b"W",
+        Object::Array(vec![
+            Object::Integer(1),
+            Object::Integer(width as i64),
+            Object::Integer(2),
+        ]),
+    );
     dict.set(b"Index", Object::Array(index));
     dict.set(b"Length", Object::Integer(data.len() as i64));
     write_object_header(out, id);
@@ -316,13 +363,21 @@ fn write_complete_xref(
     start: u64,
     next_number: &mut u32,
 ) -> Result<()> {
-    let compressed = entries.values().any(|e| matches!(e, XrefEntry::InStream { .. }));
+    let compressed = entries
+        .values()
+        .any(|e| matches!(e, XrefEntry::InStream { .. }));
     if compressed {
         let id = ObjectId::new(*next_number, 0);
         *next_number += 1;
         let mut all = entries.clone();
         all.insert(0, XrefEntry::Free);
-        all.insert(id.number, XrefEntry::InFile { offset: start, generation: 0 });
+        all.insert(
+            id.number,
+            XrefEntry::InFile {
+                offset: start,
+                generation: 0,
+            },
+        );
         trailer.set(b"Size", Object::Integer(i64::from(*next_number)));
         write_xref_stream(out, id, &all, trailer);
     } else {

@@ -10,9 +10,15 @@ use crate::object::{Dictionary, Object};
 pub enum XrefEntry {
     Free,
     /// A top-level object at a byte offset (type 1).
-    InFile { offset: u64, generation: u16 },
+    InFile {
+        offset: u64,
+        generation: u16,
+    },
     /// The `index`-th object of object stream `stream` (type 2, §7.5.7).
-    InStream { stream: u32, index: u32 },
+    InStream {
+        stream: u32,
+        index: u32,
+    },
 }
 
 /// The two forms a section can take; an update copies the form of the section before it.
@@ -155,7 +161,11 @@ pub fn parse_stream(dict: &Dictionary, raw: &[u8]) -> Result<XrefSection> {
             entries.push((number, entry));
         }
     }
-    Ok(XrefSection { form: XrefForm::Stream, entries, trailer: dict.clone() })
+    Ok(XrefSection {
+        form: XrefForm::Stream,
+        entries,
+        trailer: dict.clone(),
+    })
 }
 
 fn be_uint(bytes: &[u8]) -> u64 {
@@ -171,13 +181,35 @@ mod tests {
         let t = b"xref\n0 3\n0000000000 65536 f \n0000000015 00000 n\n0000000099 00001 n\r\ntrailer\n<</Size 3/Root 1 0 R>>\n";
         let s = parse_table(t).unwrap().unwrap();
         assert_eq!(s.entries[0], (0, XrefEntry::Free));
-        assert_eq!(s.entries[1], (1, XrefEntry::InFile { offset: 15, generation: 0 }));
-        assert_eq!(s.entries[2], (2, XrefEntry::InFile { offset: 99, generation: 1 }));
+        assert_eq!(
+            s.entries[1],
+            (
+                1,
+                XrefEntry::InFile {
+                    offset: 15,
+                    generation: 0
+                }
+            )
+        );
+        assert_eq!(
+            s.entries[2],
+            (
+                2,
+                XrefEntry::InFile {
+                    offset: 99,
+                    generation: 1
+                }
+            )
+        );
         assert_eq!(s.trailer.get_int(b"Size"), Some(3));
     }
 
     #[test]
     fn truncated_table_asks_for_more() {
-        assert!(parse_table(b"xref\n0 3\n0000000000 65535 f \n00000").unwrap().is_none());
+        assert!(
+            parse_table(b"xref\n0 3\n0000000000 65535 f \n00000")
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -23,7 +23,9 @@ fn classic_pdf() -> Vec<u8> {
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
-    out.extend_from_slice(format!("trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF").as_bytes());
+    out.extend_from_slice(
+        format!("trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF").as_bytes(),
+    );
     out
 }
 
@@ -48,7 +50,11 @@ fn xref_stream_pdf() -> Vec<u8> {
         rows.push(0);
     }
     out.extend_from_slice(
-        format!("4 0 obj\n<</Type/XRef/Size 5/W[1 2 1]/Root 1 0 R/Length {}>>\nstream\n", rows.len()).as_bytes(),
+        format!(
+            "4 0 obj\n<</Type/XRef/Size 5/W[1 2 1]/Root 1 0 R/Length {}>>\nstream\n",
+            rows.len()
+        )
+        .as_bytes(),
     );
     out.extend_from_slice(&rows);
     out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n").as_bytes());
@@ -85,17 +91,32 @@ fn sign_twice_and_check(original: Vec<u8>, form_expected: XrefForm) {
     assert_eq!(&signed[range[2] as usize - 1..range[2] as usize], b">");
 
     let reread = Document::open(signed.clone(), None).expect("reopen");
-    assert!(!reread.recovered, "the update must be readable without recovery");
-    assert_eq!(reread.last_form, form_expected, "the update keeps the form of the last section");
+    assert!(
+        !reread.recovered,
+        "the update must be readable without recovery"
+    );
+    assert_eq!(
+        reread.last_form, form_expected,
+        "the update keeps the form of the last section"
+    );
     assert_eq!(reread.sections, 2);
     let sigs = form::signatures(&reread).expect("signatures");
     assert_eq!(sigs.len(), 1);
     assert_eq!(sigs[0].sub_filter().as_deref(), Some("ETSI.CAdES.detached"));
     let (_, catalog) = reread.catalog().unwrap();
-    let acroform = reread.resolve_dict(catalog.get(b"AcroForm").unwrap()).unwrap();
+    let acroform = reread
+        .resolve_dict(catalog.get(b"AcroForm").unwrap())
+        .unwrap();
     assert_eq!(acroform.get_int(b"SigFlags"), Some(3));
     let page = reread.get(pages::page_id(&reread, 0).unwrap()).unwrap();
-    let annots = page.as_dict().unwrap().get(b"Annots").unwrap().as_array().unwrap().clone();
+    let annots = page
+        .as_dict()
+        .unwrap()
+        .get(b"Annots")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(annots.len(), 1);
 
     // A second signature gets a new name and keeps the first.
@@ -146,12 +167,21 @@ fn garbage_xref_is_rebuilt_and_the_update_has_a_complete_section() {
     let planned = plan_signature(&doc, &request()).unwrap();
     pdf.extend_from_slice(&planned.update.bytes);
     let reread = Document::open(pdf, None).unwrap();
-    assert!(!reread.recovered, "after signing, the file's xref chain is valid again");
+    assert!(
+        !reread.recovered,
+        "after signing, the file's xref chain is valid again"
+    );
     assert_eq!(form::signatures(&reread).unwrap().len(), 1);
 }
 
 #[test]
 fn not_a_pdf_and_empty_input() {
-    assert!(matches!(Document::open(b"hello".to_vec(), None), Err(kyso_pdf::PdfError::NotPdf)));
-    assert!(matches!(Document::open(Vec::new(), None), Err(kyso_pdf::PdfError::NotPdf)));
+    assert!(matches!(
+        Document::open(b"hello".to_vec(), None),
+        Err(kyso_pdf::PdfError::NotPdf)
+    ));
+    assert!(matches!(
+        Document::open(Vec::new(), None),
+        Err(kyso_pdf::PdfError::NotPdf)
+    ));
 }

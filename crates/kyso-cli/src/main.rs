@@ -1,0 +1,207 @@
+//! `kyso`: sign PDFs with PAdES signatures and inspect them. Argument parsing and output
+//! only; every operation is one kyso-core call (ARCHITECTURE principle 2).
+
+mod passwords;
+mod sign;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit codes, documented in README.md.
+pub mod exit {
+    /// Every file succeeded.
+    pub const OK: u8 = 0;
+    /// At least one file failed; the others were processed.
+    pub const SOME_FAILED: u8 = 1;
+    /// The command line was wrong (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// The key source could not be opened (wrong .p12 password, no key…): nothing was signed.
+    pub const KEY_SOURCE: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "kyso",
+    version,
+    about = "Kyso — ký số văn bản PDF (PAdES) / sign PDF documents"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign one or more PDFs (a directory takes the PDFs in it).
+    Sign(SignArgs),
+    /// Show a PDF's pages, version, encryption, fields and signatures.
+    Info(InfoArgs),
+}
+
+#[derive(clap::Args)]
+pub struct SignArgs {
+    /// PDF files, or directories whose *.pdf files are signed.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output file (only with a single input).
+    #[arg(
+        short = 'o',
+        long = "output",
+        conflicts_with = "out_dir",
+        required_unless_present = "out_dir"
+    )]
+    pub output: Option<PathBuf>,
+    /// Output directory: each input becomes <stem>.signed.pdf there.
+    #[arg(long = "out-dir")]
+    pub out_dir: Option<PathBuf>,
+    /// PKCS#12 file (.p12/.pfx) holding the key and certificate.
+    #[arg(long)]
+    pub p12: PathBuf,
+    /// File holding the .p12 password (else KYSO_P12_PASSWORD, else a prompt).
+    #[arg(long = "p12-password-file")]
+    pub p12_password_file: Option<PathBuf>,
+    /// Sign this existing empty signature field, or name the new field.
+    #[arg(long)]
+    pub field: Option<String>,
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub location: Option<String>,
+    #[arg(long = "contact-info")]
+    pub contact_info: Option<String>,
+    /// Certify the document (DocMDP): 1 no changes, 2 form filling and signing, 3 also annotations.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub certify: Option<u8>,
+    /// File holding the PDF's user or owner password (else KYSO_PDF_PASSWORD, else a prompt when needed).
+    #[arg(long = "pdf-password-file")]
+    pub pdf_password_file: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = HashArg::Sha256)]
+    pub hash: HashArg,
+    /// Use RSASSA-PSS instead of PKCS#1 v1.5.
+    #[arg(long)]
+    pub pss: bool,
+    #[arg(long, value_enum, default_value_t = SubFilterArg::Pades)]
+    pub subfilter: SubFilterArg,
+    /// One JSON object per file on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum HashArg {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SubFilterArg {
+    /// ETSI.CAdES.detached (PAdES baseline)
+    Pades,
+    /// adbe.pkcs7.detached
+    Pkcs7,
+}
+
+#[derive(clap::Args)]
+struct InfoArgs {
+    file: PathBuf,
+    #[arg(long = "pdf-password-file")]
+    pdf_password_file: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    // The local offset must be read before any thread starts (the `time` crate's rule).
+    let local_offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Sign(args) => sign::run(args, local_offset),
+        Command::Info(args) => info(args),
+    };
+    ExitCode::from(code)
+}
+
+fn info(args: InfoArgs) -> u8 {
+    let password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kyso: {e:#}");
+            return exit::USAGE;
+        }
+    };
+    match kyso_core::inspect_file(&args.file, password.as_ref().map(|p| p.as_str())) {
+        Ok(info) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&info).unwrap_or_default()
+                );
+            } else {
+                print_info(&info);
+            }
+            exit::OK
+        }
+        Err(e) => {
+            if args.json {
+                let value = serde_json::json!({"file": args.file, "ok": false, "code": e.code(), "error": e.to_string()});
+                println!("{value}");
+            } else {
+                eprintln!("kyso: [{}] {e}", e.code());
+            }
+            exit::SOME_FAILED
+        }
+    }
+}
+
+fn print_info(info: &kyso_core::DocumentInfo) {
+    println!("File:        {}", info.path.display());
+    println!("Size:        {} bytes", info.size_bytes);
+    println!("PDF version: {}", info.version);
+    println!("Pages:       {}", info.pages);
+    println!(
+        "Revisions:   {}{}",
+        info.revisions,
+        if info.recovered {
+            " (xref rebuilt by scanning)"
+        } else {
+            ""
+        }
+    );
+    match &info.encryption {
+        Some(e) => println!(
+            "Encryption:  {} (R{}), opened with the {} password, permissions {:#x}",
+            e.method, e.revision, e.opened_with, e.permissions
+        ),
+        None => println!("Encryption:  none"),
+    }
+    if let Some(p) = info.certification {
+        println!("Certified:   DocMDP P={p}");
+    }
+    println!("Fields:      {}", info.fields.len());
+    for f in &info.fields {
+        println!(
+            "  - {} ({}){}",
+            f.name,
+            f.field_type.as_deref().unwrap_or("?"),
+            if f.filled { ", filled" } else { "" }
+        );
+    }
+    println!("Signatures:  {}", info.signatures.len());
+    for s in &info.signatures {
+        println!(
+            "  - {}: {} {} by {}{}",
+            s.field,
+            s.sub_filter.as_deref().unwrap_or("?"),
+            s.signing_time.as_deref().unwrap_or(""),
+            s.signer.as_deref().unwrap_or("unknown signer"),
+            if s.covers_whole_file {
+                ", covers the whole file"
+            } else {
+                ""
+            }
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! `kyso sign`: one or many PDFs, in parallel, each failure reported without stopping the rest.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use kyso_core::sign::{DigestChoice, SchemeChoice};
+use kyso_core::{SignOptions, SubFilterChoice};
+use rayon::prelude::*;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::{HashArg, SignArgs, SubFilterArg, exit, passwords};
+
+/// One file's job: where it comes from and where it goes.
+struct Job {
+    input: PathBuf,
+    output: Result<PathBuf, String>,
+}
+
+/// The result line of one file, printed as text or JSON.
+#[derive(serde::Serialize)]
+struct FileResult {
+    input: PathBuf,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signing_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
+    let inputs = match expand_inputs(&args.inputs) {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("kyso: {message}");
+            return exit::USAGE;
+        }
+    };
+    if args.output.is_some() && inputs.len() != 1 {
+        eprintln!("kyso: -o/--output takes a single input; use --out-dir for several files");
+        return exit::USAGE;
+    }
+    if let Some(dir) = &args.out_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!(
+            "kyso: [OUTPUT_UNWRITABLE] {}: cannot create the output folder: {e}",
+            dir.display()
+        );
+        return exit::SOME_FAILED;
+    }
+    let jobs = plan_outputs(&inputs, args.output.as_deref(), args.out_dir.as_deref());
+
+    let signer = match open_signer(&args) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("kyso: {message}");
+            return exit::KEY_SOURCE;
+        }
+    };
+    let pdf_password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kyso: {e:#}");
+            return exit::USAGE;
+        }
+    };
+    let options = SignOptions {
+        field: args.field.clone(),
+        reason: args.reason.clone(),
+        location: args.location.clone(),
+        contact_info: args.contact_info.clone(),
+        certify: args.certify,
+        digest: match args.hash {
+            HashArg::Sha256 => DigestChoice::Sha256,
+            HashArg::Sha384 => DigestChoice::Sha384,
+            HashArg::Sha512 => DigestChoice::Sha512,
+        },
+        scheme: if args.pss {
+            SchemeChoice::Pss
+        } else {
+            SchemeChoice::Pkcs1v15
+        },
+        sub_filter: match args.subfilter {
+            SubFilterArg::Pades => SubFilterChoice::Pades,
+            SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
+        },
+        pdf_password: pdf_password.as_ref().map(|p| p.to_string()),
+        signing_time: None,
+    };
+
+    let show_progress = !args.json && jobs.len() > 1 && std::io::stderr().is_terminal();
+    let progress = if show_progress {
+        let bar = ProgressBar::new(jobs.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    // Signing is CPU (hash, RSA) and I/O (fsync): twice as many workers as cores overlap them.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build();
+    let sign_one = |job: &Job| -> FileResult {
+        let result = match &job.output {
+            Err(message) => failure(&job.input, "OUTPUT_CONFLICT", message.clone()),
+            Ok(output) => {
+                let mut options = options.clone();
+                options.signing_time = Some(OffsetDateTime::now_utc().to_offset(local_offset));
+                to_result(
+                    job,
+                    kyso_core::sign_file(&job.input, output, signer.as_ref(), &options),
+                )
+            }
+        };
+        progress.inc(1);
+        result
+    };
+    let run_all = |jobs: &[Job], sign: &(dyn Fn(&Job) -> FileResult + Sync)| -> Vec<FileResult> {
+        match &pool {
+            Ok(pool) => pool.install(|| jobs.par_iter().map(sign).collect()),
+            Err(_) => jobs.iter().map(sign).collect(),
+        }
+    };
+    let mut results = run_all(&jobs, &sign_one);
+    progress.finish_and_clear();
+
+    // Encrypted files and no password given: ask once on a terminal, then retry them.
+    let locked: Vec<usize> = (0..results.len())
+        .filter(|&i| results[i].code.as_deref() == Some("PDF_PASSWORD_REQUIRED"))
+        .collect();
+    if !locked.is_empty()
+        && pdf_password.is_none()
+        && let Ok(Some(password)) = passwords::prompt_pdf_password(&jobs[locked[0]].input)
+    {
+        let retry_options = SignOptions {
+            pdf_password: Some(password.to_string()),
+            ..options.clone()
+        };
+        for i in locked {
+            let mut options = retry_options.clone();
+            options.signing_time = Some(OffsetDateTime::now_utc().to_offset(local_offset));
+            results[i] = to_result(
+                &jobs[i],
+                kyso_core::sign_file(
+                    &jobs[i].input,
+                    jobs[i].output.as_ref().map_or(Path::new(""), |p| p),
+                    signer.as_ref(),
+                    &options,
+                ),
+            );
+        }
+    }
+
+    let failed = results.iter().filter(|r| !r.ok).count();
+    for r in &results {
+        if args.json {
+            println!("{}", serde_json::to_string(r).unwrap_or_default());
+        } else if r.ok {
+            let output = r.output.as_deref().unwrap_or(Path::new("?"));
+            println!(
+                "OK    {} -> {} ({})",
+                r.input.display(),
+                output.display(),
+                r.field.as_deref().unwrap_or("")
+            );
+            for w in &r.warnings {
+                println!("      warning: {w}");
+            }
+        } else {
+            println!(
+                "FAIL  [{}] {}",
+                r.code.as_deref().unwrap_or(""),
+                r.error.as_deref().unwrap_or("")
+            );
+        }
+    }
+    if !args.json && results.len() > 1 {
+        println!(
+            "{} signed, {} failed, {} in all",
+            results.len() - failed,
+            failed,
+            results.len()
+        );
+    }
+    if failed == 0 {
+        exit::OK
+    } else {
+        exit::SOME_FAILED
+    }
+}
+
+fn to_result(job: &Job, result: Result<kyso_core::SignOutcome, kyso_core::Error>) -> FileResult {
+    match result {
+        Ok(outcome) => FileResult {
+            input: job.input.clone(),
+            ok: true,
+            output: Some(outcome.output),
+            field: Some(outcome.field_name),
+            signing_time: Some(outcome.signing_time),
+            sha256: Some(outcome.output_sha256_hex),
+            warnings: outcome.warnings,
+            code: None,
+            error: None,
+        },
+        Err(e) => failure(&job.input, e.code(), e.to_string()),
+    }
+}
+
+fn failure(input: &Path, code: &str, message: String) -> FileResult {
+    FileResult {
+        input: input.to_path_buf(),
+        ok: false,
+        output: None,
+        field: None,
+        signing_time: None,
+        sha256: None,
+        warnings: Vec::new(),
+        code: Some(code.to_string()),
+        error: Some(message),
+    }
+}
+
+fn open_signer(args: &SignArgs) -> Result<Box<dyn kyso_keys::Signer>, String> {
+    let password = passwords::p12_password(args.p12_password_file.as_deref(), &args.p12)
+        .map_err(|e| format!("{e:#}"))?;
+    kyso_keys::Pkcs12Signer::open(&args.p12, &password)
+        .map(|s| Box::new(s) as Box<dyn kyso_keys::Signer>)
+        .map_err(|e| format!("[{}] {e}", e.code()))
+}
+
+/// Files as given; a directory gives its *.pdf files (not recursive), sorted.
+fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let entries = std::fs::read_dir(input)
+                .map_err(|e| format!("{}: cannot list the folder: {e}", input.display()))?;
+            let mut pdfs: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("pdf"))
+                })
+                .collect();
+            pdfs.sort();
+            out.extend(pdfs);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    if out.is_empty() {
+        return Err("no PDF files to sign".into());
+    }
+    Ok(out)
+}
+
+/// `-o FILE`, or `DIR/<stem>.signed.pdf`; two inputs that would write the same output
+/// file are refused (the second one), never silently overwritten.
+fn plan_outputs(inputs: &[PathBuf], output: Option<&Path>, out_dir: Option<&Path>) -> Vec<Job> {
+    let mut taken = HashSet::new();
+    inputs
+        .iter()
+        .map(|input| {
+            let target = match (output, out_dir) {
+                (Some(o), _) => o.to_path_buf(),
+                (None, Some(dir)) => {
+                    let stem = input
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "document".into());
+                    dir.join(format!("{stem}.signed.pdf"))
+                }
+                (None, None) => input.with_extension("signed.pdf"),
+            };
+            let output = if taken.insert(target.clone()) {
+                Ok(target)
+            } else {
+                Err(format!(
+                    "{}: another input already writes {}; rename one of them",
+                    input.display(),
+                    target.display()
+                ))
+            };
+            Job {
+                input: input.clone(),
+                output,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,69 @@
+//! kyso-core's errors: each names the file and the cause, and has a stable code
+//! (ARCHITECTURE principle 5). The UI maps codes to Vietnamese and English text.
+
+use std::path::PathBuf;
+
+use kyso_pdf::signature::PlanError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {source}", path.display())]
+    Pdf {
+        path: PathBuf,
+        source: kyso_pdf::PdfError,
+    },
+    #[error("{}: {source}", path.display())]
+    Plan { path: PathBuf, source: PlanError },
+    #[error("{}: cannot read the file: {source}", path.display())]
+    ReadInput {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot write the signed file: {source}", path.display())]
+    WriteOutput {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: the output would overwrite the input; choose another output file", path.display())]
+    OutputIsInput { path: PathBuf },
+    #[error("{}: the input file changed while it was being signed", path.display())]
+    InputChanged { path: PathBuf },
+    #[error("{}: the signature ({needed} bytes) does not fit the space reserved for it ({reserved} bytes)", path.display())]
+    SignatureTooLarge {
+        path: PathBuf,
+        needed: usize,
+        reserved: usize,
+    },
+    #[error("{}: the signing certificate cannot be used: {source}", path.display())]
+    Certificate {
+        path: PathBuf,
+        source: kyso_keys::KeyError,
+    },
+    #[error("{}: signing failed: {source}", path.display())]
+    Key {
+        path: PathBuf,
+        source: kyso_keys::KeyError,
+    },
+    #[error("{}: cannot build the signature: {source}", path.display())]
+    Cms {
+        path: PathBuf,
+        source: kyso_cms::CmsError,
+    },
+}
+
+impl Error {
+    /// A stable code: scripts and the UI rely on it, so codes never change meaning.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Pdf { source, .. } => source.code(),
+            Error::Plan { source, .. } => source.code(),
+            Error::ReadInput { .. } => "INPUT_UNREADABLE",
+            Error::WriteOutput { .. } => "OUTPUT_UNWRITABLE",
+            Error::OutputIsInput { .. } => "OUTPUT_IS_INPUT",
+            Error::InputChanged { .. } => "INPUT_CHANGED",
+            Error::SignatureTooLarge { .. } => "SIGNATURE_TOO_LARGE",
+            Error::Certificate { source, .. } | Error::Key { source, .. } => source.code(),
+            Error::Cms { source, .. } => source.code(),
+        }
+    }
+}

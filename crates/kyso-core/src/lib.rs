@@ -1,0 +1,16 @@
+//! kyso-core: the one API that the CLI and the desktop shell both call
+//! (ARCHITECTURE principle 2). PAdES signing now; verification, timestamps and LTV later.
+
+pub mod error;
+pub mod info;
+pub mod output;
+pub mod pdf_date;
+pub mod sign;
+
+pub use error::Error;
+pub use info::{DocumentInfo, FieldInfo, SignatureInfo, inspect_file};
+pub use kyso_cms::{DigestAlgorithm, SignatureScheme};
+pub use sign::{SignOptions, SignOutcome, SubFilterChoice, sign_file};
+
+/// The engine's version, shown by the CLI and the desktop app.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

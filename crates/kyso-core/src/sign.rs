@@ -1,0 +1,425 @@
+//! PAdES signing (ETSI EN 319 142-1 §5; ISO 32000-2 §12.8): plan the incremental update,
+//! write `original ‖ update` to a temp file while hashing, sign the signed attributes,
+//! put the CMS into `/Contents`, fsync, rename. The input is never modified.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use kyso_cms::{CertificateInfo, DigestAlgorithm, Hasher, SignatureScheme};
+use kyso_keys::Signer;
+use kyso_pdf::signature::{
+    PlanError, PlannedSignature, SignatureRequest, SubFilter, plan_signature,
+};
+use kyso_pdf::{Document, FileSource};
+use time::OffsetDateTime;
+
+use crate::error::Error;
+use crate::output::{OutputFile, same_file};
+use crate::pdf_date::format_pdf_date;
+
+/// Room kept in `/Contents` for a timestamp token added later (RFC 3161 token with the
+/// TSA's chain), on top of the signature's own size.
+pub const TIMESTAMP_ROOM: usize = 24 * 1024;
+/// The smallest `/Contents` reserved, in bytes.
+pub const MIN_CONTENTS: usize = 32 * 1024;
+
+/// `/SubFilter`: PAdES (`ETSI.CAdES.detached`, default) or `adbe.pkcs7.detached`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubFilterChoice {
+    #[default]
+    Pades,
+    Pkcs7,
+}
+
+/// Options of one signature.
+#[derive(Debug, Clone, Default)]
+pub struct SignOptions {
+    /// Fill this empty signature field, or name the new field.
+    pub field: Option<String>,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    pub contact_info: Option<String>,
+    /// DocMDP certification level 1, 2 or 3 (ISO 32000-2 §12.8.2.2).
+    pub certify: Option<u8>,
+    pub digest: DigestChoice,
+    pub scheme: SchemeChoice,
+    pub sub_filter: SubFilterChoice,
+    /// User or owner password of an encrypted PDF.
+    pub pdf_password: Option<String>,
+    /// The signing time written to `/M`; `None` is now, in local time.
+    pub signing_time: Option<OffsetDateTime>,
+}
+
+/// A `Default`-able digest choice (SHA-256 unless asked otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DigestChoice {
+    #[default]
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl From<DigestChoice> for DigestAlgorithm {
+    fn from(c: DigestChoice) -> Self {
+        match c {
+            DigestChoice::Sha256 => DigestAlgorithm::Sha256,
+            DigestChoice::Sha384 => DigestAlgorithm::Sha384,
+            DigestChoice::Sha512 => DigestAlgorithm::Sha512,
+        }
+    }
+}
+
+/// RSA PKCS#1 v1.5 (default) or RSASSA-PSS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SchemeChoice {
+    #[default]
+    Pkcs1v15,
+    Pss,
+}
+
+impl From<SchemeChoice> for SignatureScheme {
+    fn from(c: SchemeChoice) -> Self {
+        match c {
+            SchemeChoice::Pkcs1v15 => SignatureScheme::RsaPkcs1v15,
+            SchemeChoice::Pss => SignatureScheme::RsaPss,
+        }
+    }
+}
+
+/// What one signature produced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignOutcome {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub field_name: String,
+    pub signer_subject: String,
+    /// `/M` as written.
+    pub signing_time: String,
+    pub output_sha256_hex: String,
+    pub bytes_written: u64,
+    /// Certificate warnings (for example, expiry within 30 days).
+    pub warnings: Vec<String>,
+}
+
+/// Signs `input` into `output` with `signer`. The input is never modified; on any error
+/// no output file is left behind.
+pub fn sign_file(
+    input: &Path,
+    output: &Path,
+    signer: &dyn Signer,
+    options: &SignOptions,
+) -> Result<SignOutcome, Error> {
+    if input == output || same_file(input, output) {
+        return Err(Error::OutputIsInput {
+            path: output.to_path_buf(),
+        });
+    }
+    let now = options.signing_time.unwrap_or_else(local_now);
+    let certificate =
+        CertificateInfo::from_der(signer.certificate_der()).map_err(|source| Error::Cms {
+            path: input.to_path_buf(),
+            source,
+        })?;
+    let warnings = kyso_keys::check_certificate_usable(&certificate, now.unix_timestamp())
+        .map_err(|source| Error::Certificate {
+            path: input.to_path_buf(),
+            source,
+        })?;
+
+    let read_err = |source| Error::ReadInput {
+        path: input.to_path_buf(),
+        source,
+    };
+    let before = std::fs::metadata(input).map_err(read_err)?;
+    let contents_len = reserved_contents_len(signer);
+    let request = SignatureRequest {
+        field_name: options.field.clone(),
+        signing_time: format_pdf_date(now),
+        reason: options.reason.clone(),
+        location: options.location.clone(),
+        contact_info: options.contact_info.clone(),
+        signer_name: certificate.subject_common_name.clone(),
+        sub_filter: match options.sub_filter {
+            SubFilterChoice::Pades => SubFilter::CadesDetached,
+            SubFilterChoice::Pkcs7 => SubFilter::Pkcs7Detached,
+        },
+        certify: options.certify,
+        contents_len,
+    };
+    let (planned, original_len) = match plan(input, options, &request, false) {
+        // Objects were found away from their xref offsets: plan again on a rebuilt xref.
+        Err(Error::Plan {
+            source: PlanError::XrefOffsetsWrong,
+            ..
+        }) => plan(input, options, &request, true)?,
+        other => other?,
+    };
+
+    let mut update = planned.update.bytes;
+    let Some(slots) = planned.update.signature else {
+        return Err(Error::Pdf {
+            path: input.to_path_buf(),
+            source: kyso_pdf::PdfError::Unsupported("no signature placeholder was planned".into()),
+        });
+    };
+    let total_len = original_len + update.len() as u64;
+    let byte_range = slots.byte_range_text(total_len);
+    let at = (slots.byte_range_start - original_len) as usize;
+    update[at..at + byte_range.len()].copy_from_slice(&byte_range);
+    let contents_start = (slots.contents_start - original_len) as usize;
+    let contents_end = (slots.contents_end - original_len) as usize;
+
+    let write_err = |source| Error::WriteOutput {
+        path: output.to_path_buf(),
+        source,
+    };
+    let out = OutputFile::create_next_to(output).map_err(write_err)?;
+    let digest_algorithm: DigestAlgorithm = options.digest.into();
+    let mut hasher =
+        copy_and_hash(input, original_len, out.file(), digest_algorithm).map_err(|e| match e {
+            CopyError::Read(source) => read_err(source),
+            CopyError::Write(source) => write_err(source),
+            CopyError::Changed => Error::InputChanged {
+                path: input.to_path_buf(),
+            },
+        })?;
+    out.file().write_all(&update).map_err(write_err)?;
+    hasher.update(&update[..contents_start]);
+    // The output's SHA-256 shares the prefix `original ‖ update[..contents]` with the
+    // document digest when that is SHA-256: keep the state instead of reading the file again.
+    let output_prefix = (digest_algorithm == DigestAlgorithm::Sha256).then(|| hasher.clone());
+    hasher.update(&update[contents_end..]);
+    let content_digest = hasher.finalize();
+
+    let cms = build_cms(
+        signer,
+        &content_digest,
+        digest_algorithm,
+        options.scheme.into(),
+    )
+    .map_err(|e| e.at(input))?;
+    if cms.len() > contents_len {
+        return Err(Error::SignatureTooLarge {
+            path: input.to_path_buf(),
+            needed: cms.len(),
+            reserved: contents_len,
+        });
+    }
+    let hex = hex_upper(&cms);
+    write_at(out.file(), slots.contents_start + 1, &hex).map_err(write_err)?;
+
+    // The input must be what we read: same length and modification time as at the start.
+    let after = std::fs::metadata(input).map_err(read_err)?;
+    if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
+        return Err(Error::InputChanged {
+            path: input.to_path_buf(),
+        });
+    }
+    let output_sha256_hex = match output_prefix {
+        Some(mut prefix) => {
+            prefix.update(b"<");
+            prefix.update(&hex);
+            prefix.update(&vec![b'0'; 2 * contents_len - hex.len()]);
+            prefix.update(&update[contents_end - 1..]);
+            hex_lower(&prefix.finalize())
+        }
+        None => sha256_of_file(out.file()).map_err(write_err)?,
+    };
+    out.commit().map_err(write_err)?;
+    Ok(SignOutcome {
+        input: input.to_path_buf(),
+        output: output.to_path_buf(),
+        field_name: planned.field_name,
+        signer_subject: certificate.subject.clone(),
+        signing_time: request.signing_time,
+        output_sha256_hex,
+        bytes_written: total_len,
+        warnings: warnings.iter().map(ToString::to_string).collect(),
+    })
+}
+
+/// Opens `input` and plans the signature update; returns it with the input's length.
+fn plan(
+    input: &Path,
+    options: &SignOptions,
+    request: &SignatureRequest,
+    rebuild_xref: bool,
+) -> Result<(PlannedSignature, u64), Error> {
+    let read_err = |source| Error::ReadInput {
+        path: input.to_path_buf(),
+        source,
+    };
+    let source = FileSource::new(File::open(input).map_err(read_err)?).map_err(read_err)?;
+    let doc = Document::open_with(source, options.pdf_password.as_deref(), rebuild_xref).map_err(
+        |source| Error::Pdf {
+            path: input.to_path_buf(),
+            source,
+        },
+    )?;
+    let planned = plan_signature(&doc, request).map_err(|source| Error::Plan {
+        path: input.to_path_buf(),
+        source,
+    })?;
+    Ok((planned, doc.len()))
+}
+
+/// The bytes reserved for the CMS: the certificates, the signature value, the
+/// attributes and ASN.1 overhead, plus room for a later timestamp; at least 32 KiB.
+pub fn reserved_contents_len(signer: &dyn Signer) -> usize {
+    let certificates: usize =
+        signer.certificate_der().len() + signer.chain_der().iter().map(Vec::len).sum::<usize>();
+    (certificates + signer.signature_len() + 4096 + TIMESTAMP_ROOM).max(MIN_CONTENTS)
+}
+
+enum CmsFailure {
+    Key(kyso_keys::KeyError),
+    Cms(kyso_cms::CmsError),
+}
+
+impl CmsFailure {
+    fn at(self, path: &Path) -> Error {
+        match self {
+            CmsFailure::Key(source) => Error::Key {
+                path: path.to_path_buf(),
+                source,
+            },
+            CmsFailure::Cms(source) => Error::Cms {
+                path: path.to_path_buf(),
+                source,
+            },
+        }
+    }
+}
+
+/// RFC 5652 §5: signed attributes over the document digest, signed by the key source.
+fn build_cms(
+    signer: &dyn Signer,
+    content_digest: &[u8],
+    digest: DigestAlgorithm,
+    scheme: SignatureScheme,
+) -> Result<Vec<u8>, CmsFailure> {
+    let attributes = kyso_cms::signed_attributes(content_digest, digest, signer.certificate_der())
+        .map_err(CmsFailure::Cms)?;
+    let signature = signer
+        .sign(&attributes.to_be_signed(), digest, scheme)
+        .map_err(CmsFailure::Key)?;
+    kyso_cms::signed_data(
+        &attributes,
+        digest,
+        scheme,
+        &signature,
+        signer.certificate_der(),
+        signer.chain_der(),
+    )
+    .map_err(CmsFailure::Cms)
+}
+
+enum CopyError {
+    Read(io::Error),
+    Write(io::Error),
+    Changed,
+}
+
+/// Copies the first `len` bytes of `input` to `out` while a second thread hashes them:
+/// the copy runs in the kernel (`copy_file_range`), the hash on the other core.
+fn copy_and_hash(
+    input: &Path,
+    len: u64,
+    out: &File,
+    digest: DigestAlgorithm,
+) -> Result<Hasher, CopyError> {
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(move || -> Result<Hasher, CopyError> {
+            let mut file = File::open(input).map_err(CopyError::Read)?;
+            let mut hasher = Hasher::new(digest);
+            let mut buffer = vec![0u8; 1 << 20];
+            let mut remaining = len;
+            while remaining > 0 {
+                let want = buffer
+                    .len()
+                    .min(usize::try_from(remaining).unwrap_or(usize::MAX));
+                let n = file.read(&mut buffer[..want]).map_err(CopyError::Read)?;
+                if n == 0 {
+                    return Err(CopyError::Changed);
+                }
+                hasher.update(&buffer[..n]);
+                remaining -= n as u64;
+            }
+            Ok(hasher)
+        });
+        let copied = (|| -> Result<u64, CopyError> {
+            let file = File::open(input).map_err(CopyError::Read)?;
+            let mut limited = file.take(len);
+            let mut out = out;
+            io::copy(&mut limited, &mut out).map_err(CopyError::Write)
+        })();
+        let hasher = hashing
+            .join()
+            .map_err(|_| CopyError::Read(io::Error::other("hashing thread failed")))??;
+        if copied? != len {
+            return Err(CopyError::Changed);
+        }
+        Ok(hasher)
+    })
+}
+
+fn write_at(file: &File, offset: u64, data: &[u8]) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.write_all_at(data, offset)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        let mut written = 0;
+        while written < data.len() {
+            written += file.seek_write(&data[written..], offset + written as u64)?;
+        }
+        Ok(())
+    }
+}
+
+fn sha256_of_file(file: &File) -> io::Result<String> {
+    let mut hasher = Hasher::new(DigestAlgorithm::Sha256);
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut offset = 0u64;
+    loop {
+        #[cfg(unix)]
+        let n = {
+            use std::os::unix::fs::FileExt;
+            file.read_at(&mut buffer, offset)?
+        };
+        #[cfg(windows)]
+        let n = {
+            use std::os::windows::fs::FileExt;
+            file.seek_read(&mut buffer, offset)?
+        };
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        offset += n as u64;
+    }
+    Ok(hex_lower(&hasher.finalize()))
+}
+
+fn hex_upper(bytes: &[u8]) -> Vec<u8> {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 15)]);
+    }
+    out
+}
+
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Now, in local time when the offset is known, else UTC.
+pub fn local_now() -> OffsetDateTime {
+    OffsetDateTime::now_local().unwrap_or_else(|_| OffsetDateTime::now_utc())
+}
