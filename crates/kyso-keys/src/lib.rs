@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod error;
+pub mod home;
 pub mod pkcs12;
 mod rsa_sign;
 pub mod signer;
