@@ -23,6 +23,9 @@ const MAX_WINDOW: usize = 64 * 1024 * 1024;
 const MAX_SECTIONS: usize = 100_000;
 /// Reference-following depth.
 const MAX_RESOLVE_DEPTH: usize = 32;
+/// Nesting of loads inside loads (a stream's /Length, an object stream's own object):
+/// a cycle in a hostile file must end in an error, not a stack overflow.
+const MAX_LOAD_NESTING: u32 = 8;
 
 /// A stream object's dictionary and where its raw data lies in the file.
 #[derive(Debug, Clone)]
@@ -61,6 +64,8 @@ pub struct Document<S: Source> {
     encrypt_id: Option<ObjectId>,
     /// An object was found away from the offset its xref entry gives.
     offsets_wrong: std::cell::Cell<bool>,
+    /// How many loads are in progress (see [`MAX_LOAD_NESTING`]).
+    load_nesting: std::cell::Cell<u32>,
     object_streams: RefCell<HashMap<u32, std::rc::Rc<ObjectStreamIndex>>>,
 }
 
@@ -100,6 +105,7 @@ impl<S: Source> Document<S> {
             security: None,
             encrypt_id: None,
             offsets_wrong: std::cell::Cell::new(false),
+            load_nesting: std::cell::Cell::new(0),
             object_streams: RefCell::new(HashMap::new()),
         };
         let loaded = doc.load_xref_chain();
@@ -380,6 +386,17 @@ impl<S: Source> Document<S> {
 
     /// Reads object `id`, decrypted. A free or missing object is `null` (§7.3.10).
     pub fn load(&self, id: ObjectId) -> Result<Loaded> {
+        let depth = self.load_nesting.get();
+        if depth >= MAX_LOAD_NESTING {
+            return Err(PdfError::damaged(format!("object {id} refers to itself through other objects")));
+        }
+        self.load_nesting.set(depth + 1);
+        let loaded = self.load_unguarded(id);
+        self.load_nesting.set(depth);
+        loaded
+    }
+
+    fn load_unguarded(&self, id: ObjectId) -> Result<Loaded> {
         match self.xref.get(&id.number) {
             None | Some(XrefEntry::Free) => Ok(Loaded::Object(Object::Null)),
             Some(XrefEntry::InFile { offset, generation }) => {
@@ -596,11 +613,10 @@ impl<S: Source> Document<S> {
         let declared = match dict.get(b"Length") {
             Some(Object::Integer(n)) => u64::try_from(*n).ok(),
             Some(Object::Reference(id)) => match self.xref.get(&id.number) {
-                // Resolve a plain integer without recursion into streams.
-                Some(XrefEntry::InFile { offset, .. }) => match self.read_indirect_at(*offset) {
-                    Ok((_, Loaded::Object(Object::Integer(n)))) => u64::try_from(n).ok(),
-                    _ => None,
-                },
+                // A plain integer object: parsed without looking at any stream.
+                Some(XrefEntry::InFile { offset, .. }) => {
+                    self.read_plain_object_at(*offset).and_then(|o| o.as_int()).and_then(|n| u64::try_from(n).ok())
+                }
                 Some(XrefEntry::InStream { .. }) => match self.get(*id) {
                     Ok(Object::Integer(n)) => u64::try_from(n).ok(),
                     _ => None,
@@ -640,6 +656,14 @@ impl<S: Source> Document<S> {
             position += chunk as u64;
         }
         Err(PdfError::damaged("stream without endstream"))
+    }
+
+    /// Parses `N G obj <object>` at `offset` without following a stream's /Length.
+    fn read_plain_object_at(&self, offset: u64) -> Option<Object> {
+        let window = self.source.read_window(offset, 1024).ok()?;
+        let mut lexer = Lexer::new(&window);
+        lexer.read_object_header().ok()?;
+        lexer.read_object().ok()
     }
 
     fn decrypt_loaded(&self, id: ObjectId, loaded: &mut Loaded) -> Result<()> {
