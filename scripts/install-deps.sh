@@ -36,6 +36,9 @@ TEST_PKGS=(
   fonts-liberation2 python3-venv hyperfine time
 )
 
+# The UI is built with Node.js 20+ and npm; Debian's own nodejs only when none is installed.
+command -v node >/dev/null && command -v npm >/dev/null || RUN_PKGS+=(nodejs npm)
+
 PKGS=("${RUN_PKGS[@]}")
 [ "$RUN_ONLY" = 1 ] || PKGS+=("${TEST_PKGS[@]}")
 
@@ -78,6 +81,15 @@ venv_ok() {
   [ "$(cat "$stamp_file" 2>/dev/null || true)" = "$stamp_want" ] || return 1
   "$VENV/bin/python" -c 'import pyhanko, pyhanko.cli, reportlab, pyhanko.sign.validation' 2>/dev/null
 }
+
+# ---- cargo tools for the tests ---------------------------------------------
+# tauri-driver drives the real desktop app through WebDriver (RECIPES §3).
+if command -v tauri-driver >/dev/null; then
+  echo "cargo: tauri-driver present"
+else
+  echo "cargo: installing tauri-driver"
+  cargo install tauri-driver --version 2.1.0 --locked --quiet
+fi
 
 if venv_ok; then
   echo "venv: $VENV up to date"

@@ -276,14 +276,7 @@ fn plan_outputs(inputs: &[PathBuf], output: Option<&Path>, out_dir: Option<&Path
         .map(|input| {
             let target = match (output, out_dir) {
                 (Some(o), _) => o.to_path_buf(),
-                (None, Some(dir)) => {
-                    let stem = input
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| "document".into());
-                    dir.join(format!("{stem}.signed.pdf"))
-                }
-                (None, None) => input.with_extension("signed.pdf"),
+                (None, dir) => kyso_core::default_output_path(input, dir),
             };
             let output = if taken.insert(target.clone()) {
                 Ok(target)

@@ -10,7 +10,7 @@ pub mod sign;
 pub use error::Error;
 pub use info::{DocumentInfo, FieldInfo, SignatureInfo, inspect_file};
 pub use kyso_cms::{DigestAlgorithm, SignatureScheme};
-pub use sign::{SignOptions, SignOutcome, SubFilterChoice, sign_file};
+pub use sign::{SignOptions, SignOutcome, SubFilterChoice, default_output_path, sign_file};
 
 /// The engine's version, shown by the CLI and the desktop app.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -102,6 +102,20 @@ pub struct SignOutcome {
     pub warnings: Vec<String>,
 }
 
+/// The default name of a signed copy: `<stem>.signed.pdf` in `folder`, or next to the
+/// input when `folder` is `None`. The CLI and the desktop app both use it.
+pub fn default_output_path(input: &Path, folder: Option<&Path>) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "document".into());
+    let name = format!("{stem}.signed.pdf");
+    match folder {
+        Some(dir) => dir.join(name),
+        None => input.with_file_name(name),
+    }
+}
+
 /// Signs `input` into `output` with `signer`. The input is never modified; on any error
 /// no output file is left behind.
 pub fn sign_file(

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Smoke-test the built desktop binary on a private, headless X server:
+# start it, wait for its window, screenshot the screen, check the title and that
+# the page actually rendered (not a blank/white window), then stop it.
+#
+#   scripts/desktop-smoke.sh BINARY [SCREENSHOT]
+#
+# SCREENSHOT defaults to target/desktop-smoke.png. Needs: Xvfb (xvfb), xwininfo
+# (x11-utils), import/convert (imagemagick); dbus-daemon (dbus) if present.
+# Exit 0 on success. Only the processes this script starts are stopped.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="${1:?usage: desktop-smoke.sh BINARY [SCREENSHOT]}"
+SHOT="${2:-$REPO/target/desktop-smoke.png}"
+TITLE="Kyso — Ký số"
+TIMEOUT="${KYSO_SMOKE_TIMEOUT:-60}"
+
+[ -x "$BIN" ] || { echo "smoke: not an executable: $BIN" >&2; exit 2; }
+for tool in Xvfb xwininfo import convert; do
+  command -v "$tool" >/dev/null || { echo "smoke: missing $tool (apt: xvfb x11-utils imagemagick)" >&2; exit 2; }
+done
+
+WORK="$(mktemp -d)"
+XVFB_PID=""; APP_PID=""; DBUS_PID=""
+cleanup() {
+  [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null || true
+  [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null || true
+  [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null && wait "$XVFB_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A display number nobody uses (99 first, as in docs/RECIPES).
+DISP=99
+while [ -e "/tmp/.X11-unix/X$DISP" ] || [ -e "/tmp/.X$DISP-lock" ]; do DISP=$((DISP + 1)); done
+Xvfb ":$DISP" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+XVFB_PID=$!
+for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$DISP" ] && break; sleep 0.1; done
+[ -e "/tmp/.X11-unix/X$DISP" ] || { echo "smoke: Xvfb did not start" >&2; cat "$WORK/xvfb.log" >&2; exit 1; }
+export DISPLAY=":$DISP"
+
+# The app, with its own empty home; software rendering (no GPU under Xvfb).
+mkdir -p "$WORK/home"
+export KYSO_HOME="$WORK/home"
+export NO_AT_BRIDGE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1
+# A private session bus (WebKitGTK and the file dialogs want one), stopped by PID.
+if command -v dbus-daemon >/dev/null; then
+  { read -r DBUS_SESSION_BUS_ADDRESS; read -r DBUS_PID; } < <(dbus-daemon --session --fork --print-address=1 --print-pid=1)
+  export DBUS_SESSION_BUS_ADDRESS
+fi
+"$BIN" >"$WORK/app.log" 2>&1 &
+APP_PID=$!
+
+t0=$(date +%s)
+until xwininfo -root -tree 2>/dev/null | grep -q "Kyso"; do
+  if ! kill -0 "$APP_PID" 2>/dev/null; then
+    echo "smoke: the app exited before opening a window; its output:" >&2
+    cat "$WORK/app.log" >&2; exit 1
+  fi
+  if [ $(( $(date +%s) - t0 )) -ge "$TIMEOUT" ]; then
+    echo "smoke: no Kyso window after ${TIMEOUT}s; app output:" >&2
+    cat "$WORK/app.log" >&2; exit 1
+  fi
+  sleep 0.2
+done
+echo "smoke: window up after $(( $(date +%s) - t0 ))s"
+
+if ! xwininfo -root -tree | grep -qF "\"$TITLE\""; then
+  echo "smoke: a Kyso window exists but its title is not \"$TITLE\":" >&2
+  xwininfo -root -tree | grep Kyso >&2; exit 1
+fi
+
+# Wait until the page has painted: the screen gains many colours (text
+# anti-aliasing, the red header) once the UI renders; a blank page has a few.
+mkdir -p "$(dirname "$SHOT")"
+colours=0
+for _ in $(seq "$TIMEOUT"); do
+  sleep 1
+  import -window root "$SHOT"
+  colours=$(convert "$SHOT" -format '%k' info:)
+  [ "$colours" -ge 200 ] && break
+done
+if [ "$colours" -lt 200 ]; then
+  echo "smoke: the window looks blank ($colours colours) — see $SHOT; app output:" >&2
+  cat "$WORK/app.log" >&2; exit 1
+fi
+kill -0 "$APP_PID" 2>/dev/null || { echo "smoke: the app died after rendering" >&2; cat "$WORK/app.log" >&2; exit 1; }
+
+echo "smoke: OK — title \"$TITLE\", $colours colours, screenshot $SHOT"

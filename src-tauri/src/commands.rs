@@ -1,0 +1,109 @@
+//! Tauri commands: DTO in, one kyso-core call, DTO out. No signing logic here.
+
+use std::path::Path;
+
+use crate::dto::{
+    EngineInfo, ErrorDto, SignRequest, SignResult, SuggestOutputRequest, SuggestOutputResponse,
+    codes,
+};
+
+/// The engine's version, for the header.
+#[tauri::command]
+pub fn engine_info() -> EngineInfo {
+    EngineInfo {
+        engine_version: kyso_core::VERSION.to_owned(),
+        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+    }
+}
+
+/// Default output path for an input: `<stem>.signed.pdf` in the input's folder.
+#[tauri::command]
+pub fn suggest_output(request: SuggestOutputRequest) -> SuggestOutputResponse {
+    let input = Path::new(request.input.trim());
+    let output = match input.file_stem() {
+        Some(_) => kyso_core::default_output_path(input, None)
+            .display()
+            .to_string(),
+        None => String::new(),
+    };
+    SuggestOutputResponse { output }
+}
+
+/// Sign a PDF with a .p12 file. Runs off the UI thread; the password is
+/// zeroized when `request` drops at the end of the blocking task.
+#[tauri::command]
+pub async fn sign_pdf(request: SignRequest) -> Result<SignResult, ErrorDto> {
+    tauri::async_runtime::spawn_blocking(move || sign_blocking(&request))
+        .await
+        .map_err(|e| ErrorDto::new(codes::INTERNAL, format!("signing task failed: {e}")))?
+}
+
+fn sign_blocking(req: &SignRequest) -> Result<SignResult, ErrorDto> {
+    let input = required(&req.input, "input PDF")?;
+    let output = required(&req.output, "output path")?;
+    let p12 = required(&req.p12_path, ".p12 file")?;
+    let signer = kyso_keys::Pkcs12Signer::open(Path::new(p12), req.password.as_str())?;
+    let options = kyso_core::SignOptions {
+        reason: non_empty(&req.reason),
+        location: non_empty(&req.location),
+        ..Default::default()
+    };
+    let outcome = kyso_core::sign_file(Path::new(input), Path::new(output), &signer, &options)?;
+    Ok(outcome.into())
+}
+
+fn required<'a>(value: &'a str, what: &str) -> Result<&'a str, ErrorDto> {
+    match value.trim() {
+        "" => Err(ErrorDto::new(
+            codes::MISSING_FIELD,
+            format!("no {what} was given"),
+        )),
+        v => Ok(v),
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suggest(input: &str) -> String {
+        suggest_output(SuggestOutputRequest {
+            input: input.into(),
+        })
+        .output
+    }
+
+    #[test]
+    fn suggested_output_sits_next_to_the_input() {
+        assert_eq!(
+            suggest("/home/an/Công văn 12.pdf"),
+            "/home/an/Công văn 12.signed.pdf"
+        );
+        assert_eq!(suggest("/tmp/a.b.PDF"), "/tmp/a.b.signed.pdf");
+        assert_eq!(suggest("report"), "report.signed.pdf");
+        assert_eq!(suggest(""), "");
+    }
+
+    #[test]
+    fn engine_info_reports_the_core_version() {
+        assert_eq!(engine_info().engine_version, kyso_core::VERSION);
+    }
+
+    #[test]
+    fn missing_fields_are_reported_with_a_code() {
+        let req: SignRequest = serde_json::from_value(serde_json::json!({
+            "input": " ", "output": "o.pdf", "p12Path": "k.p12", "password": "x"
+        }))
+        .expect("valid request");
+        let err = sign_blocking(&req).expect_err("empty input must fail");
+        assert_eq!(err.code, codes::MISSING_FIELD);
+    }
+}

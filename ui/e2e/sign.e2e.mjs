@@ -1,0 +1,153 @@
+// End-to-end test of the real desktop app through tauri-driver (W3C WebDriver).
+// Run it with scripts/desktop-e2e.sh, which starts Xvfb, a session bus and
+// tauri-driver. Dialogs cannot be driven, so paths are typed into the text
+// inputs next to the pick buttons.
+//
+// Env: KYSO_DESKTOP_BIN (the built binary), WEBDRIVER_URL (default
+// http://127.0.0.1:4444), KYSO_E2E_SHOT_DIR (screenshots), and optionally a real
+// signing fixture: KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD.
+import { mkdtempSync, writeFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+const BIN = process.env.KYSO_DESKTOP_BIN;
+const WD = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
+const SHOTS = process.env.KYSO_E2E_SHOT_DIR ?? tmpdir();
+if (!BIN) throw new Error("set KYSO_DESKTOP_BIN to the built kyso-desktop binary");
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+async function wd(method, path, body) {
+  const res = await fetch(`${WD}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
+  return json.value;
+}
+
+class Session {
+  constructor(id) { this.id = id; this.base = `/session/${id}`; }
+  static async start(app) {
+    const value = await wd("POST", "/session", {
+      capabilities: { alwaysMatch: { "tauri:options": { application: app } } },
+    });
+    return new Session(value.sessionId);
+  }
+  async $(css) {
+    const ref = await wd("POST", `${this.base}/element`, { using: "css selector", value: css });
+    const id = ref?.[ELEMENT] ?? ref?.ELEMENT;
+    if (!id) throw new Error(`no element id for ${css}: ${JSON.stringify(ref)}`);
+    return id;
+  }
+  async type(css, text) {
+    const el = await this.$(css);
+    await wd("POST", `${this.base}/element/${el}/clear`, {});
+    await wd("POST", `${this.base}/element/${el}/value`, { text });
+  }
+  async click(css) { await wd("POST", `${this.base}/element/${await this.$(css)}/click`, {}); }
+  async text(css) { return wd("GET", `${this.base}/element/${await this.$(css)}/text`); }
+  async prop(css, name) { return wd("GET", `${this.base}/element/${await this.$(css)}/property/${name}`); }
+  async exists(css) {
+    const found = await wd("POST", `${this.base}/elements`, { using: "css selector", value: css });
+    return found.length > 0;
+  }
+  async screenshot(name) {
+    mkdirSync(SHOTS, { recursive: true });
+    const file = join(SHOTS, name);
+    writeFileSync(file, Buffer.from(await wd("GET", `${this.base}/screenshot`), "base64"));
+    return file;
+  }
+  async end() { await wd("DELETE", this.base).catch(() => {}); }
+}
+
+async function until(what, predicate, timeoutMs = 15000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    try { if ((last = await predicate())) return last; } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+const results = [];
+async function step(name, fn) {
+  try { await fn(); results.push(["ok", name]); console.log(`ok   ${name}`); }
+  catch (e) { results.push(["FAIL", name]); console.log(`FAIL ${name}\n     ${e.stack ?? e}`); }
+}
+
+const work = mkdtempSync(join(tmpdir(), "kyso-e2e-"));
+const s = await Session.start(BIN);
+try {
+  await step("header shows the engine version", async () => {
+    const v = await until("engine version", async () => {
+      const t = await s.text("[data-testid=engine-version]");
+      return /\d+\.\d+/.test(t) && t;
+    });
+    assert.match(v, /Phiên bản lõi ký số/);
+  });
+
+  await step("language switch toggles Vietnamese and English", async () => {
+    await s.click(".lang button[lang=en]");
+    await until("English title", async () => (await s.text("h1")) === "Kyso — Document signing");
+    await s.click(".lang button[lang=vi]");
+    await until("Vietnamese title", async () => (await s.text("h1")) === "Kyso — Ký số văn bản");
+  });
+
+  await step("typing an input path suggests <stem>.signed.pdf next to it", async () => {
+    await s.type("[data-testid=input-path]", join(work, "Công văn.pdf"));
+    await s.click("[data-testid=p12-path]"); // blur -> change -> suggest_output
+    await until("suggested output", async () =>
+      (await s.prop("[data-testid=output-path]", "value")) === join(work, "Công văn.signed.pdf"));
+  });
+
+  await step("a failed signature shows the code, Vietnamese and English text", async () => {
+    const notPdf = join(work, "not-a-pdf.pdf");
+    writeFileSync(notPdf, "hello, not a PDF\n");
+    await s.type("[data-testid=input-path]", notPdf);
+    await s.type("[data-testid=p12-path]", join(work, "missing.p12"));
+    await s.type("[data-testid=output-path]", join(work, "out.pdf"));
+    await s.type("[data-testid=p12-password]", "sai-mật-khẩu");
+    await s.click("[data-testid=sign-button]");
+    const code = await until("error code", () => s.text("[data-testid=error-code]"));
+    assert.match(code, /^[A-Z0-9_]+$/);
+    assert.notEqual((await s.text("[data-testid=error-vi]")).trim(), "");
+    assert.notEqual((await s.text("[data-testid=error-en]")).trim(), "");
+    assert.equal(await s.prop("[data-testid=p12-password]", "value"), "", "password cleared");
+    console.log(`     (${code})`);
+    await s.screenshot("e2e-error.png");
+  });
+
+  const { KYSO_E2E_PDF: pdf, KYSO_E2E_P12: p12, KYSO_E2E_P12_PASSWORD: pass } = process.env;
+  if (pdf && p12 && pass !== undefined) {
+    await step("signing a real PDF shows the output path and the signer", async () => {
+      const out = join(work, "signed.pdf");
+      await s.type("[data-testid=input-path]", pdf);
+      await s.type("[data-testid=p12-path]", p12);
+      await s.type("[data-testid=output-path]", out);
+      await s.type("[data-testid=p12-password]", pass);
+      await s.click("[data-testid=sign-button]");
+      const shown = await until("result", () => s.text("[data-testid=result-output]"), 60000);
+      assert.equal(shown, out);
+      const signer = (await s.text("[data-testid=result-signer]")).trim();
+      assert.notEqual(signer, "");
+      if (process.env.KYSO_E2E_SIGNER) assert.ok(signer.includes(process.env.KYSO_E2E_SIGNER), `signer shown: ${signer}`);
+      assert.ok(existsSync(out), "signed file written");
+      await s.screenshot("e2e-signed.png");
+    });
+  } else if (process.env.KYSO_E2E_REQUIRE_SIGNING) {
+    results.push(["fail", "signing fixture missing (KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD)"]);
+  } else {
+    console.log("skip signing a real PDF (set KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD)");
+  }
+} finally {
+  await s.end(); // always, or the app outlives tauri-driver
+  rmSync(work, { recursive: true, force: true });
+}
+
+const failed = results.filter(([r]) => r !== "ok").length;
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
