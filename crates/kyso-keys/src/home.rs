@@ -12,7 +12,9 @@ pub const KYSO_HOME_VAR: &str = "KYSO_HOME";
 pub fn kyso_home() -> PathBuf {
     match std::env::var_os(KYSO_HOME_VAR) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("kyso"),
+        _ => dirs::data_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("kyso"),
     }
 }
 

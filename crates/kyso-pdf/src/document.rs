@@ -388,7 +388,9 @@ impl<S: Source> Document<S> {
     pub fn load(&self, id: ObjectId) -> Result<Loaded> {
         let depth = self.load_nesting.get();
         if depth >= MAX_LOAD_NESTING {
-            return Err(PdfError::damaged(format!("object {id} refers to itself through other objects")));
+            return Err(PdfError::damaged(format!(
+                "object {id} refers to itself through other objects"
+            )));
         }
         self.load_nesting.set(depth + 1);
         let loaded = self.load_unguarded(id);
@@ -614,9 +616,10 @@ impl<S: Source> Document<S> {
             Some(Object::Integer(n)) => u64::try_from(*n).ok(),
             Some(Object::Reference(id)) => match self.xref.get(&id.number) {
                 // A plain integer object: parsed without looking at any stream.
-                Some(XrefEntry::InFile { offset, .. }) => {
-                    self.read_plain_object_at(*offset).and_then(|o| o.as_int()).and_then(|n| u64::try_from(n).ok())
-                }
+                Some(XrefEntry::InFile { offset, .. }) => self
+                    .read_plain_object_at(*offset)
+                    .and_then(|o| o.as_int())
+                    .and_then(|n| u64::try_from(n).ok()),
                 Some(XrefEntry::InStream { .. }) => match self.get(*id) {
                     Ok(Object::Integer(n)) => u64::try_from(n).ok(),
                     _ => None,

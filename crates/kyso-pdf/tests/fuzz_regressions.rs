@@ -11,7 +11,9 @@ fn every_recorded_crash_is_handled() {
     for entry in std::fs::read_dir(&dir).expect("fuzz-regressions folder") {
         let data = std::fs::read(entry.expect("entry").path()).expect("read");
         count += 1;
-        let Ok(doc) = Document::open(data, None) else { continue };
+        let Ok(doc) = Document::open(data, None) else {
+            continue;
+        };
         let _ = pages::page_count(&doc);
         let _ = pages::page_id(&doc, 0);
         let _ = form::fields(&doc);
