@@ -38,7 +38,7 @@ rust-toolchain:
 
 ## The UI: type check, unit tests, and the bundle the desktop binary embeds.
 test-ui:
-	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run check && npm test && npm run build
+	cd ui && npm install --no-audit --no-fund --loglevel=error && npm run check && npm test && npm run build
 
 lint:
 	$(CARGO) fmt --all --check

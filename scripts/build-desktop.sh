@@ -17,12 +17,14 @@ case "${1:-}" in
   *) echo "build-desktop: unknown argument: $1 (expected: release)" >&2; exit 2 ;;
 esac
 
-# 1. UI dependencies: npm ci when node_modules is missing or older than the lock.
+# 1. UI dependencies when node_modules is missing or older than the lock. `npm install`,
+#    not `npm ci`: see docs/decisions.md (npm prunes other platforms' optional packages
+#    from the lock, and `npm ci` then refuses it).
 cd "$REPO/ui"
 stamp=node_modules/.package-lock.json   # npm rewrites this on every install
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  echo "build-desktop: npm ci" >&2
-  npm ci --no-audit --no-fund
+  echo "build-desktop: npm install" >&2
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 # 2. UI bundle -> ui/dist (embedded into the binary at compile time).
