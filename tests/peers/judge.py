@@ -318,7 +318,9 @@ def main():
     if a.intermediate_known:
         import shutil
         import tempfile
+        import atexit
         tmp = tempfile.mkdtemp(prefix='judge-nss-')
+        atexit.register(shutil.rmtree, tmp, True)
         nssdb = os.path.join(tmp, 'nssdb')
         shutil.copytree(os.path.join(pki, 'nssdb'), nssdb)
         subprocess.run(['certutil', '-A', '-d', 'sql:' + nssdb, '-n', 'inter', '-t', ',,', '-a',
