@@ -6,7 +6,7 @@
 #   scripts/desktop-smoke.sh BINARY [SCREENSHOT]
 #
 # SCREENSHOT defaults to target/desktop-smoke.png. Needs: Xvfb (xvfb), xwininfo
-# (x11-utils), import/convert (imagemagick); dbus-daemon (dbus) if present.
+# (x11-utils), import/convert (imagemagick), dbus-daemon (dbus).
 # Exit 0 on success. Only the processes this script starts are stopped.
 set -euo pipefail
 
@@ -17,40 +17,16 @@ TITLE="Kyso — Ký số"
 TIMEOUT="${KYSO_SMOKE_TIMEOUT:-60}"
 
 [ -x "$BIN" ] || { echo "smoke: not an executable: $BIN" >&2; exit 2; }
-for tool in Xvfb xwininfo import convert; do
+for tool in Xvfb dbus-daemon xwininfo import convert; do
   command -v "$tool" >/dev/null || { echo "smoke: missing $tool (apt: xvfb x11-utils imagemagick)" >&2; exit 2; }
 done
 
-WORK="$(mktemp -d)"
-XVFB_PID=""; APP_PID=""; DBUS_PID=""
-cleanup() {
-  [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null || true
-  [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null || true
-  [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null && wait "$XVFB_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source "$REPO/scripts/headless-session.sh"
+start_headless_session smoke
 
-# A display number nobody uses (99 first, as in docs/RECIPES).
-DISP=99
-while [ -e "/tmp/.X11-unix/X$DISP" ] || [ -e "/tmp/.X$DISP-lock" ]; do DISP=$((DISP + 1)); done
-Xvfb ":$DISP" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
-XVFB_PID=$!
-for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$DISP" ] && break; sleep 0.1; done
-[ -e "/tmp/.X11-unix/X$DISP" ] || { echo "smoke: Xvfb did not start" >&2; cat "$WORK/xvfb.log" >&2; exit 1; }
-export DISPLAY=":$DISP"
-
-# The app, with its own empty home; software rendering (no GPU under Xvfb).
-mkdir -p "$WORK/home"
-export KYSO_HOME="$WORK/home"
-export NO_AT_BRIDGE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1
-# A private session bus (WebKitGTK and the file dialogs want one), stopped by PID.
-if command -v dbus-daemon >/dev/null; then
-  { read -r DBUS_SESSION_BUS_ADDRESS; read -r DBUS_PID; } < <(dbus-daemon --session --fork --print-address=1 --print-pid=1)
-  export DBUS_SESSION_BUS_ADDRESS
-fi
 "$BIN" >"$WORK/app.log" 2>&1 &
 APP_PID=$!
+EXTRA_PIDS+=("$APP_PID")
 
 # Wait for the window with the app's title. GTK first maps a small leader window named
 # after the binary ("kyso-desktop"), so any window is not enough.
