@@ -3,6 +3,8 @@
 
 mod passwords;
 mod sign;
+mod trust;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +40,10 @@ enum Command {
     Sign(SignArgs),
     /// Show a PDF's pages, version, encryption, fields and signatures.
     Info(InfoArgs),
+    /// Verify the signatures of PDFs: integrity, changes, trust, revocation, timestamps.
+    Verify(verify::VerifyArgs),
+    /// The trust store: trusted roots and stored intermediate CAs.
+    Trust(trust::TrustArgs),
 }
 
 #[derive(clap::Args)]
@@ -120,6 +126,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Sign(args) => sign::run(args, local_offset),
         Command::Info(args) => info(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Trust(args) => trust::run(args),
     };
     ExitCode::from(code)
 }

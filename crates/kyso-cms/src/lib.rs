@@ -12,14 +12,18 @@ pub mod algorithm;
 pub mod attributes;
 pub mod ber;
 pub mod certificate;
+pub mod crl;
 pub mod der;
 pub mod digest;
 pub mod error;
+pub mod extensions;
 pub mod name;
 pub mod oid;
 pub mod parse;
 pub mod signed_data;
+pub mod signed_object;
 pub mod time;
+pub mod tst;
 pub mod verify;
 
 pub use algorithm::{
@@ -29,10 +33,14 @@ pub use attributes::{
     EssCertId, EssIssuerSerial, SignedAttributeValues, SignedAttributes, signed_attributes,
 };
 pub use certificate::{CertificateInfo, KeyUsage, PublicKeyInfo};
+pub use crl::{Crl, RevokedEntry};
 pub use digest::{DigestAlgorithm, Hasher};
 pub use error::CmsError;
+pub use extensions::CertificateExtensions;
 pub use parse::{ParsedSignedData, ParsedSignerInfo, SignerIdentifier, parse_signed_data};
 pub use signed_data::{signed_data, signed_data_with_unsigned_attributes};
+pub use signed_object::{SignedObject, verify_rsa};
+pub use tst::TstInfo;
 pub use verify::{
     DigestCheck, SignatureCheck, SignerVerification, SigningCertificateCheck,
     find_signer_certificate, verify_signer,

@@ -6,11 +6,16 @@ pub mod info;
 pub mod output;
 pub mod pdf_date;
 pub mod sign;
+pub mod trust;
+pub mod verify;
 
 pub use error::Error;
 pub use info::{DocumentInfo, FieldInfo, SignatureInfo, inspect_file};
 pub use kyso_cms::{DigestAlgorithm, SignatureScheme};
 pub use sign::{SignOptions, SignOutcome, SubFilterChoice, default_output_path, sign_file};
+pub use trust::{TrustEntry, TrustError, TrustKind, TrustStore};
+pub use verify::report::{Verdict, VerifyReport};
+pub use verify::{VerifyError, VerifyOptions, verify_file};
 
 /// The engine's version, shown by the CLI and the desktop app.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
