@@ -44,9 +44,10 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked $(DESKTOP_FEATURES) -- -D warnings
 
-## Unit tests, the CLI against the peer validators, the desktop's generated bindings.
+## Unit tests, the CLI against the peer validators, the desktop's generated bindings; under
+## a private session bus with an unlocked gnome-keyring (the vault tests use the real one).
 test-rust:
-	$(CARGO) test --workspace --locked $(DESKTOP_FEATURES)
+	scripts/with-keyring.sh $(CARGO) test --workspace --locked $(DESKTOP_FEATURES)
 
 ## The real desktop app under Xvfb: it opens, then WebDriver signs a PDF through it.
 test-desktop:

@@ -1,8 +1,10 @@
 //! `kyso`: sign PDFs with PAdES signatures and inspect them. Argument parsing and output
 //! only; every operation is one kyso-core call (ARCHITECTURE principle 2).
 
+mod id;
 mod passwords;
 mod sign;
+mod token;
 mod trust;
 mod verify;
 
@@ -40,6 +42,12 @@ enum Command {
     Sign(SignArgs),
     /// Show a PDF's pages, version, encryption, fields and signatures.
     Info(InfoArgs),
+    /// Identities: certificates kept by the OS keychain, and token keys.
+    #[command(subcommand)]
+    Id(id::IdCommand),
+    /// PKCS#11 tokens (USB tokens).
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Verify the signatures of PDFs: integrity, changes, trust, revocation, timestamps.
     Verify(verify::VerifyArgs),
     /// The trust store: trusted roots and stored intermediate CAs.
@@ -63,8 +71,14 @@ pub struct SignArgs {
     #[arg(long = "out-dir")]
     pub out_dir: Option<PathBuf>,
     /// PKCS#12 file (.p12/.pfx) holding the key and certificate.
+    #[arg(long, conflicts_with = "identity")]
+    pub p12: Option<PathBuf>,
+    /// Identity to sign with (`kyso id list`); the default identity when neither this nor --p12.
     #[arg(long)]
-    pub p12: PathBuf,
+    pub identity: Option<String>,
+    /// File holding the identity's PIN (token PIN or vault signing PIN; else KYSO_PIN, else a prompt).
+    #[arg(long = "pin-file")]
+    pub pin_file: Option<PathBuf>,
     /// File holding the .p12 password (else KYSO_P12_PASSWORD, else a prompt).
     #[arg(long = "p12-password-file")]
     pub p12_password_file: Option<PathBuf>,
@@ -126,6 +140,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Sign(args) => sign::run(args, local_offset),
         Command::Info(args) => info(args),
+        Command::Id(command) => id::run(command),
+        Command::Token(command) => token::run(command),
         Command::Verify(args) => verify::run(args),
         Command::Trust(args) => trust::run(args),
     };

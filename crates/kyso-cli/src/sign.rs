@@ -235,9 +235,13 @@ fn failure(input: &Path, code: &str, message: String) -> FileResult {
 }
 
 fn open_signer(args: &SignArgs) -> Result<Box<dyn kyso_keys::Signer>, String> {
-    let password = passwords::p12_password(args.p12_password_file.as_deref(), &args.p12)
+    let Some(p12) = &args.p12 else {
+        // --identity ID, else the default identity (vault or token).
+        return crate::id::open_identity_signer(args.identity.as_deref(), args.pin_file.as_deref());
+    };
+    let password = passwords::p12_password(args.p12_password_file.as_deref(), p12)
         .map_err(|e| format!("{e:#}"))?;
-    kyso_keys::Pkcs12Signer::open(&args.p12, &password)
+    kyso_keys::Pkcs12Signer::open(p12, &password)
         .map(|s| Box::new(s) as Box<dyn kyso_keys::Signer>)
         .map_err(|e| format!("[{}] {e}", e.code()))
 }

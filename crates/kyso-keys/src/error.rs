@@ -78,7 +78,7 @@ pub enum KeyError {
     },
 
     /// More than one private key: we do not guess which one to use.
-    #[error("{source_name} holds {} private keys ({}); export the one to sign with into its own file", keys.len(), keys.join("; "))]
+    #[error("{source_name} holds {} private keys ({}); choose one with --key N (1 = the first)", keys.len(), keys.join("; "))]
     SeveralKeys {
         /// File name or other label of the key source.
         source_name: String,
@@ -132,6 +132,172 @@ pub enum KeyError {
     #[error("signing failed: {0}")]
     SigningFailed(String),
 
+    /// The .p12 holds several keys and `--key N` named none of them.
+    #[error(
+        "{source_name} holds {count} private keys; key number {index} does not exist (choose 1 to {count})"
+    )]
+    KeyIndexOutOfRange {
+        /// File name or other label of the key source.
+        source_name: String,
+        /// The 1-based number asked for.
+        index: usize,
+        /// How many keys the file holds.
+        count: usize,
+    },
+
+    /// No OS keychain could be reached (no Secret Service, no session bus...). Nothing was stored.
+    #[error("the OS keychain is not available ({detail}); nothing was stored or read")]
+    KeychainUnavailable {
+        /// What the keychain library said.
+        detail: String,
+    },
+
+    /// The keychain is there but locked (or refused access).
+    #[error("the OS keychain is locked or refused access ({detail}); unlock it and try again")]
+    KeychainLocked {
+        /// What the keychain library said.
+        detail: String,
+    },
+
+    /// The identity's key is gone from the keychain (deleted behind Kyso's back).
+    #[error(
+        "the keychain entry of identity {identity} is missing; the identity cannot sign any more: remove it and import the .p12 again"
+    )]
+    VaultKeyMissing {
+        /// Identity id and label.
+        identity: String,
+    },
+
+    /// The encrypted file of a vault identity is missing.
+    #[error("the vault file of identity {identity} is missing ({})", path.display())]
+    VaultFileMissing {
+        /// Identity id and label.
+        identity: String,
+        /// The expected file.
+        path: PathBuf,
+    },
+
+    /// The vault file was changed or damaged: the AEAD tag does not verify.
+    #[error("the vault file of identity {identity} ({}) was changed or damaged and will not be used", path.display())]
+    VaultTampered {
+        /// Identity id and label.
+        identity: String,
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// The signing PIN of a vault identity (or of a token) is wrong.
+    #[error("wrong PIN for identity {identity}")]
+    PinWrong {
+        /// Identity id and label.
+        identity: String,
+    },
+
+    /// A PIN is needed and none was given (no KYSO_PIN, no --pin-file, no terminal), or it
+    /// was dropped after the idle timeout.
+    #[error("identity {identity} needs a PIN: use KYSO_PIN, --pin-file or a terminal")]
+    PinRequired {
+        /// Identity id and label.
+        identity: String,
+    },
+
+    /// No identity with this id (or label).
+    #[error("no identity {id}; `kyso id list` shows them")]
+    IdentityNotFound {
+        /// What the user typed.
+        id: String,
+    },
+
+    /// Several identities match what the user typed.
+    #[error("{id} matches several identities ({}); use the full id", matches.join(", "))]
+    IdentityAmbiguous {
+        /// What the user typed.
+        id: String,
+        /// The matching ids.
+        matches: Vec<String>,
+    },
+
+    /// The same certificate from the same source is already an identity.
+    #[error("this certificate is already identity {id}")]
+    IdentityExists {
+        /// The existing identity.
+        id: String,
+    },
+
+    /// Neither an identity nor a .p12 was named and no default identity is set.
+    #[error("no identity given and no default identity set (`kyso id default ID`)")]
+    NoDefaultIdentity,
+
+    /// The identity registry file cannot be read.
+    #[error("the identity list {} is damaged ({detail})", path.display())]
+    RegistryDamaged {
+        /// The file.
+        path: PathBuf,
+        /// What the JSON parser said.
+        detail: String,
+    },
+
+    /// The PKCS#11 module cannot be loaded or initialised.
+    #[error("cannot load the token driver {module} ({detail})")]
+    TokenModule {
+        /// The module path.
+        module: String,
+        /// What the loader or C_Initialize said.
+        detail: String,
+    },
+
+    /// The token is not plugged in (or was removed).
+    #[error("token {token} is not present (unplugged or removed)")]
+    TokenAbsent {
+        /// Token label.
+        token: String,
+    },
+
+    /// The user PIN of the token is locked (PKCS#11 v2.40 §5.1 CKF_USER_PIN_LOCKED).
+    #[error(
+        "the PIN of token {token} is locked after too many wrong tries; only the issuer can unlock it"
+    )]
+    TokenPinLocked {
+        /// Token label.
+        token: String,
+    },
+
+    /// Wrong token PIN; never retried automatically.
+    #[error("wrong PIN for token {token}{}", remaining.describe())]
+    TokenPinWrong {
+        /// Token label.
+        token: String,
+        /// What the token says about the tries left.
+        remaining: crate::token::PinTries,
+    },
+
+    /// No private key (with the given id) on the token, or no certificate for it.
+    #[error("token {token} has no signing key{}", key_id.as_deref().map(|k| format!(" with id {k}")).unwrap_or_default())]
+    TokenKeyNotFound {
+        /// Token label.
+        token: String,
+        /// The key id asked for, hex.
+        key_id: Option<String>,
+    },
+
+    /// Several keys on the token and no --key-id.
+    #[error("token {token} holds several keys ({}); choose one with --key-id", key_ids.join(", "))]
+    TokenSeveralKeys {
+        /// Token label.
+        token: String,
+        /// Their ids, hex.
+        key_ids: Vec<String>,
+    },
+
+    /// Any other PKCS#11 failure.
+    #[error("token {token}: {detail}")]
+    TokenFailed {
+        /// Token label.
+        token: String,
+        /// The function and return value.
+        detail: String,
+    },
+
     /// A certificate or CMS error from kyso-cms.
     #[error(transparent)]
     Cms(#[from] CmsError),
@@ -156,6 +322,26 @@ impl KeyError {
             KeyError::CertWeakKey { .. } => "CERT_WEAK_KEY",
             KeyError::UnsupportedDigest(_) => "SIGN_UNSUPPORTED_DIGEST",
             KeyError::SigningFailed(_) => "SIGN_FAILED",
+            KeyError::KeyIndexOutOfRange { .. } => "P12_KEY_INDEX",
+            KeyError::KeychainUnavailable { .. } => "KEYCHAIN_UNAVAILABLE",
+            KeyError::KeychainLocked { .. } => "KEYCHAIN_LOCKED",
+            KeyError::VaultKeyMissing { .. } => "VAULT_KEY_MISSING",
+            KeyError::VaultFileMissing { .. } => "VAULT_FILE_MISSING",
+            KeyError::VaultTampered { .. } => "VAULT_TAMPERED",
+            KeyError::PinWrong { .. } => "PIN_WRONG",
+            KeyError::PinRequired { .. } => "PIN_REQUIRED",
+            KeyError::IdentityNotFound { .. } => "IDENTITY_NOT_FOUND",
+            KeyError::IdentityAmbiguous { .. } => "IDENTITY_AMBIGUOUS",
+            KeyError::IdentityExists { .. } => "IDENTITY_EXISTS",
+            KeyError::NoDefaultIdentity => "NO_DEFAULT_IDENTITY",
+            KeyError::RegistryDamaged { .. } => "IDENTITY_LIST_DAMAGED",
+            KeyError::TokenModule { .. } => "TOKEN_MODULE",
+            KeyError::TokenAbsent { .. } => "TOKEN_ABSENT",
+            KeyError::TokenPinLocked { .. } => "TOKEN_PIN_LOCKED",
+            KeyError::TokenPinWrong { remaining, .. } => remaining.code(),
+            KeyError::TokenKeyNotFound { .. } => "TOKEN_KEY_NOT_FOUND",
+            KeyError::TokenSeveralKeys { .. } => "TOKEN_SEVERAL_KEYS",
+            KeyError::TokenFailed { .. } => "TOKEN_FAILED",
             KeyError::Cms(e) => e.code(),
         }
     }

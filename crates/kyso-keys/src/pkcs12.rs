@@ -68,6 +68,17 @@ impl Pkcs12Signer {
 
     /// Reads PKCS#12 bytes; `source_name` (usually the file name) appears in error messages.
     pub fn from_bytes(bytes: &[u8], password: &str, source_name: &str) -> Result<Self, KeyError> {
+        Self::from_bytes_with_key(bytes, password, source_name, None)
+    }
+
+    /// Like [`Pkcs12Signer::from_bytes`]; `key` (1-based) chooses among several private keys.
+    /// Without it a file holding several keys is refused with `P12_SEVERAL_KEYS`, listing them.
+    pub fn from_bytes_with_key(
+        bytes: &[u8],
+        password: &str,
+        source_name: &str,
+        key: Option<usize>,
+    ) -> Result<Self, KeyError> {
         let name = || source_name.to_string();
         // PKCS#12 passwords are BMPStrings (RFC 7292 Appendix B.1): a character outside the
         // Basic Multilingual Plane cannot be the password of a file we can read.
@@ -105,17 +116,31 @@ impl Pkcs12Signer {
                 keys.push(bag);
             }
         }
-        let bag = match keys.as_slice() {
-            [] => {
+        let bag = match (keys.as_slice(), key) {
+            ([], _) => {
                 return Err(KeyError::NoPrivateKey {
                     source_name: name(),
                 });
             }
-            [one] => *one,
-            several => {
+            (all, Some(index)) => match index.checked_sub(1).and_then(|i| all.get(i)) {
+                Some(bag) => *bag,
+                None => {
+                    return Err(KeyError::KeyIndexOutOfRange {
+                        source_name: name(),
+                        index,
+                        count: all.len(),
+                    });
+                }
+            },
+            ([one], None) => *one,
+            (several, None) => {
                 return Err(KeyError::SeveralKeys {
                     source_name: name(),
-                    keys: several.iter().map(|b| describe_key(b, &certs)).collect(),
+                    keys: several
+                        .iter()
+                        .enumerate()
+                        .map(|(i, b)| format!("{}: {}", i + 1, describe_key(b, &certs)))
+                        .collect(),
                 });
             }
         };
@@ -160,6 +185,45 @@ impl Pkcs12Signer {
     /// The signer certificate, parsed.
     pub fn certificate_info(&self) -> &CertificateInfo {
         &self.certificate
+    }
+
+    /// Builds a signer from a PKCS#8 `PrivateKeyInfo` (RFC 5958 §2), the signer certificate and
+    /// the rest of the chain, as the vault stores them. The key must match the certificate.
+    pub fn from_parts(
+        pkcs8_der: &[u8],
+        certificate_der: &[u8],
+        chain: Vec<Vec<u8>>,
+        source_name: &str,
+    ) -> Result<Self, KeyError> {
+        let malformed = |detail: String| KeyError::Malformed {
+            source_name: source_name.to_string(),
+            detail,
+        };
+        let key = rsa_key_from_pkcs8(pkcs8_der).map_err(malformed)?;
+        let public = key.to_public_key();
+        let certificate = CertificateInfo::from_der(certificate_der)?;
+        if !certificate.rsa_public_key().is_ok_and(|p| p == public) {
+            return Err(KeyError::NoMatchingCertificate {
+                source_name: source_name.to_string(),
+            });
+        }
+        Ok(Pkcs12Signer {
+            key,
+            public,
+            certificate,
+            chain,
+            source_name: source_name.to_string(),
+        })
+    }
+
+    /// The private key as PKCS#8 `PrivateKeyInfo` DER (RFC 5958 §2), in a zeroizing buffer.
+    pub fn pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        use rsa::pkcs8::EncodePrivateKey;
+        let doc = self
+            .key
+            .to_pkcs8_der()
+            .map_err(|e| KeyError::SigningFailed(format!("cannot encode the key: {e}")))?;
+        Ok(Zeroizing::new(doc.as_bytes().to_vec()))
     }
 
     /// The label given when opening (usually the file path).
