@@ -114,8 +114,9 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
     // Signing is CPU (hash, RSA) and I/O (fsync): twice as many workers as cores overlap them.
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build();
-    let sign_one = |job: &Job| -> FileResult {
-        let result = match &job.output {
+    // One file: its own signing time, and an output conflict reported as the file's failure.
+    let sign_job = |job: &Job, options: &SignOptions| -> FileResult {
+        match &job.output {
             Err(message) => failure(&job.input, "OUTPUT_CONFLICT", message.clone()),
             Ok(output) => {
                 let mut options = options.clone();
@@ -125,17 +126,17 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
                     kyso_core::sign_file(&job.input, output, signer.as_ref(), &options),
                 )
             }
-        };
+        }
+    };
+    let sign_one = |job: &Job| -> FileResult {
+        let result = sign_job(job, &options);
         progress.inc(1);
         result
     };
-    let run_all = |jobs: &[Job], sign: &(dyn Fn(&Job) -> FileResult + Sync)| -> Vec<FileResult> {
-        match &pool {
-            Ok(pool) => pool.install(|| jobs.par_iter().map(sign).collect()),
-            Err(_) => jobs.iter().map(sign).collect(),
-        }
+    let mut results: Vec<FileResult> = match &pool {
+        Ok(pool) => pool.install(|| jobs.par_iter().map(sign_one).collect()),
+        Err(_) => jobs.iter().map(sign_one).collect(),
     };
-    let mut results = run_all(&jobs, &sign_one);
     progress.finish_and_clear();
 
     // Encrypted files and no password given: ask once on a terminal, then retry them.
@@ -151,17 +152,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
             ..options.clone()
         };
         for i in locked {
-            let mut options = retry_options.clone();
-            options.signing_time = Some(OffsetDateTime::now_utc().to_offset(local_offset));
-            results[i] = to_result(
-                &jobs[i],
-                kyso_core::sign_file(
-                    &jobs[i].input,
-                    jobs[i].output.as_ref().map_or(Path::new(""), |p| p),
-                    signer.as_ref(),
-                    &options,
-                ),
-            );
+            results[i] = sign_job(&jobs[i], &retry_options);
         }
     }
 

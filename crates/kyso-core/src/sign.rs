@@ -189,6 +189,10 @@ pub fn sign_file(
         source,
     };
     let out = OutputFile::create_next_to(output).map_err(write_err)?;
+    // The temp file is private (0600); the signed copy gets the original's permissions.
+    out.file()
+        .set_permissions(before.permissions())
+        .map_err(write_err)?;
     let digest_algorithm: DigestAlgorithm = options.digest.into();
     let mut hasher =
         copy_and_hash(input, original_len, out.file(), digest_algorithm).map_err(|e| match e {
