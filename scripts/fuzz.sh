@@ -5,7 +5,10 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_TARGET="${1:-600}"; shift || true
-TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader cms_parser)
+case "$SECONDS_PER_TARGET" in
+  ''|*[!0-9]*) echo "usage: scripts/fuzz.sh SECONDS [TARGET...]" >&2; exit 2 ;;
+esac
+TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader cms_parser p12_import verify)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 PKI="$REPO/target/test-data/pki"; CORPUS="$REPO/target/test-data/corpus"
@@ -13,7 +16,9 @@ bash "$REPO/tests/pki/make-pki.sh" "$PKI"
 bash "$REPO/tests/corpus/make-corpus.sh" "$CORPUS" "$PKI"
 
 seeds="$REPO/fuzz/corpus"
-mkdir -p "$seeds/pdf_reader" "$seeds/cms_parser" "$REPO/target/fuzz-logs"
+mkdir -p "$seeds/pdf_reader" "$seeds/cms_parser" "$seeds/p12_import" "$seeds/verify" "$REPO/target/fuzz-logs"
+cp -n "$PKI"/*.p12 "$seeds/p12_import/"
+cp -n "$CORPUS"/signed-*.pdf "$CORPUS"/certified-*.pdf "$seeds/verify/"
 for f in "$CORPUS"/*.pdf; do
   # Large files slow libFuzzer down without adding structure: seed the small ones.
   [ "$(stat -c %s "$f")" -lt 300000 ] && cp -n "$f" "$seeds/pdf_reader/" || true
