@@ -676,23 +676,18 @@ impl<S: Source> Document<S> {
         if Some(id) == self.encrypt_id {
             return Ok(());
         }
-        let (object, is_xref) = match loaded {
-            Loaded::Object(o) => (o, false),
-            Loaded::Stream(s) => {
-                let is_xref = s.dict.has_type(b"XRef");
-                // Stream dictionaries hold strings too (rarely); decrypt them the same way.
-                let mut wrapper = Object::Dictionary(std::mem::take(&mut s.dict));
-                if !is_xref {
-                    decrypt_strings(security, id, &mut wrapper)?;
+        match loaded {
+            Loaded::Object(object) => decrypt_strings(security, id, object)?,
+            // Xref streams are never encrypted (§7.6.2); other stream dictionaries may hold
+            // strings, decrypted the same way.
+            Loaded::Stream(stream) if !stream.dict.has_type(b"XRef") => {
+                let mut wrapper = Object::Dictionary(std::mem::take(&mut stream.dict));
+                decrypt_strings(security, id, &mut wrapper)?;
+                if let Object::Dictionary(dict) = wrapper {
+                    stream.dict = dict;
                 }
-                if let Object::Dictionary(d) = wrapper {
-                    s.dict = d;
-                }
-                return Ok(());
             }
-        };
-        if !is_xref {
-            decrypt_strings(security, id, object)?;
+            Loaded::Stream(_) => {}
         }
         Ok(())
     }

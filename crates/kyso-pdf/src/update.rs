@@ -363,6 +363,9 @@ fn write_complete_xref(
     start: u64,
     next_number: &mut u32,
 ) -> Result<()> {
+    if entries.is_empty() {
+        return Err(PdfError::damaged("no objects found"));
+    }
     let compressed = entries
         .values()
         .any(|e| matches!(e, XrefEntry::InStream { .. }));
@@ -398,8 +401,5 @@ fn write_complete_xref(
         out.extend_from_slice(b"\n");
     }
     out.extend_from_slice(format!("startxref\n{start}\n%%EOF\n").as_bytes());
-    if entries.is_empty() {
-        return Err(PdfError::damaged("no objects found"));
-    }
     Ok(())
 }
