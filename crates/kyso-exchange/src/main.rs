@@ -1,0 +1,2 @@
+//! kyso-exchange: the reference provincial exchange endpoint (being written).
+fn main() {}
