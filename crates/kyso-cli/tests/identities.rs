@@ -281,6 +281,19 @@ fn vault_both_encodings_sign_and_the_peers_accept() {
     assert!(out.status.success(), "{}", text(&out));
     let verdict = judge_with(&out_d, None, 1, true);
     assert_eq!(verdict["all_ok"], true, "{verdict:#}");
+    // Once the user stores the intermediate, Kyso completes the chain in the signature
+    // itself: the peers then need nothing but the root.
+    let inter = f.pki.join("inter.pem");
+    let out = d.kyso(&["trust", "add", "--intermediate", inter.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out_e = d.dir.join("e.signed.pdf");
+    let out = d.kyso(&sign_args(
+        input,
+        out_e.to_str().unwrap(),
+        id_d["id"].as_str(),
+    ));
+    assert!(out.status.success(), "{}", text(&out));
+    assert_peers_accept(&out_e, None, 1);
 
     // Remove: keychain entry and file gone.
     for (home, id) in [(&a, id_str.as_str()), (&b, id_b["id"].as_str().unwrap())] {
@@ -399,11 +412,13 @@ fn vault_failures_are_coded() {
         &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
     );
     assert_code(&out, "KEYCHAIN_UNAVAILABLE");
-    assert!(
-        listing(&h.home()).is_empty(),
-        "stored: {:?}",
-        listing(&h.home())
-    );
+    // Nothing stored: no identity list, no vault file (the empty lock file of the identity
+    // list holds no data).
+    let stored: Vec<String> = listing(&h.home())
+        .into_iter()
+        .filter(|name| name != "identities.lock")
+        .collect();
+    assert!(stored.is_empty(), "stored: {stored:?}");
 
     // Wrong PIN, missing PIN.
     let with_pin = h.import("signer-3072.p12", &["--pin"], &[("KYSO_PIN", "2468")]);
@@ -751,5 +766,48 @@ impl SoftHsmEmpty {
         )
         .unwrap();
         SoftHsmEmpty { conf }
+    }
+}
+
+/// Three imports and three renames at once, as the desktop app and a terminal might: the
+/// identity list's lock keeps every change (without it, the last writer wins).
+#[test]
+fn concurrent_changes_to_the_identity_list_are_all_kept() {
+    require_keyring();
+    let h = Home::new("concurrent");
+    let p12s = ["signer-modern.p12", "signer-3072.p12", "signer-4096.p12"];
+    let ids: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = p12s
+            .iter()
+            .map(|p12| {
+                let h = &h;
+                scope.spawn(move || h.import(p12, &[], &[])["id"].as_str().unwrap().to_string())
+            })
+            .collect();
+        handles.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    std::thread::scope(|scope| {
+        for (i, id) in ids.iter().enumerate() {
+            let h = &h;
+            scope.spawn(move || {
+                let out = h.kyso(&["id", "rename", id, &format!("Chữ ký {i}")]);
+                assert!(out.status.success(), "{}", text(&out));
+            });
+        }
+    });
+    let out = h.kyso(&["id", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut labels: Vec<String> = list
+        .as_array()
+        .or_else(|| list["identities"].as_array())
+        .expect("identity list")
+        .iter()
+        .map(|i| i["label"].as_str().unwrap_or("").to_string())
+        .collect();
+    labels.sort();
+    assert_eq!(labels, ["Chữ ký 0", "Chữ ký 1", "Chữ ký 2"], "{list:#}");
+    for id in &ids {
+        let out = h.kyso(&["id", "remove", id]);
+        assert!(out.status.success(), "{}", text(&out));
     }
 }

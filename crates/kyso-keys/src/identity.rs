@@ -154,6 +154,31 @@ pub fn registry_path() -> PathBuf {
     crate::home::kyso_home().join("identities.json")
 }
 
+/// An exclusive lock on the identity list, held from `load` to `save` by every change, so
+/// two Kyso processes (the desktop app and a `kyso id` command) never lose each other's
+/// change. Released when dropped, or by the OS if the process dies.
+pub struct RegistryLock {
+    _file: std::fs::File,
+}
+
+/// Waits for, then takes, the identity list's lock (`KYSO_HOME/identities.lock`).
+pub fn lock_registry() -> Result<RegistryLock, KeyError> {
+    let home = crate::home::kyso_home();
+    crate::home::create_private_dir(&home).map_err(|source| KeyError::Io {
+        path: home.clone(),
+        source,
+    })?;
+    let path = home.join("identities.lock");
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .and_then(|file| file.lock().map(|()| file))
+        .map_err(|source| KeyError::Io { path, source })?;
+    Ok(RegistryLock { _file: file })
+}
+
 impl Registry {
     /// Reads the list (empty when the file does not exist yet).
     pub fn load() -> Result<Self, KeyError> {
@@ -264,6 +289,7 @@ pub fn import_p12(
 ) -> Result<Identity, KeyError> {
     let signer = Pkcs12Signer::from_bytes_with_key(p12_bytes, password, source_name, key_index)?;
     let cert = signer.certificate_info().clone();
+    let _lock = lock_registry()?;
     let mut registry = Registry::load()?;
     let source = Source::Vault { pin: pin.is_some() };
     registry.check_new(&cert.sha256_fingerprint_hex, &source)?;
@@ -297,6 +323,7 @@ pub fn import_p12(
 
 /// Renames an identity.
 pub fn rename(query: &str, label: &str) -> Result<Identity, KeyError> {
+    let _lock = lock_registry()?;
     let mut registry = Registry::load()?;
     let identity = registry.find_mut(query)?;
     identity.label = label.to_string();
@@ -307,6 +334,7 @@ pub fn rename(query: &str, label: &str) -> Result<Identity, KeyError> {
 
 /// Makes an identity the default one.
 pub fn set_default(query: &str) -> Result<Identity, KeyError> {
+    let _lock = lock_registry()?;
     let mut registry = Registry::load()?;
     let identity = registry.find(query)?.clone();
     registry.default = Some(identity.id.clone());
@@ -317,6 +345,7 @@ pub fn set_default(query: &str) -> Result<Identity, KeyError> {
 /// Removes an identity: its keychain entry and vault file (vault), or only the reference
 /// (token: the key stays on the token).
 pub fn remove(query: &str) -> Result<Identity, KeyError> {
+    let _lock = lock_registry()?;
     let mut registry = Registry::load()?;
     let identity = registry.find(query)?.clone();
     if let Source::Vault { .. } = identity.source {

@@ -321,6 +321,7 @@ pub fn add_token_identity(
         .or_else(|| cert.subject_common_name.clone())
         .unwrap_or_else(|| cert.subject.clone());
     let identity = Identity::from_certificate(new_id(), label, cert, source);
+    let _lock = crate::identity::lock_registry()?;
     let mut registry = Registry::load()?;
     registry.add(identity.clone())?;
     Ok(identity)
