@@ -46,6 +46,11 @@ fn sign_blocking(req: &SignRequest) -> Result<SignResult, ErrorDto> {
     let options = kyso_core::SignOptions {
         reason: non_empty(&req.reason),
         location: non_empty(&req.location),
+        intermediates: kyso_core::TrustStore::default_location()
+            .list_kind(kyso_core::TrustKind::Intermediate)
+            .into_iter()
+            .map(|entry| entry.certificate.der)
+            .collect(),
         ..Default::default()
     };
     let outcome = kyso_core::sign_file(Path::new(input), Path::new(output), &signer, &options)?;

@@ -98,6 +98,12 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         },
         pdf_password: pdf_password.as_ref().map(|p| p.to_string()),
         signing_time: None,
+        // The user's stored intermediates complete a chain the key source lacks.
+        intermediates: kyso_core::TrustStore::default_location()
+            .list_kind(kyso_core::TrustKind::Intermediate)
+            .into_iter()
+            .map(|entry| entry.certificate.der)
+            .collect(),
     };
 
     let show_progress = !args.json && jobs.len() > 1 && std::io::stderr().is_terminal();

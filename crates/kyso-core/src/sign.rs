@@ -49,6 +49,10 @@ pub struct SignOptions {
     pub pdf_password: Option<String>,
     /// The signing time written to `/M`; `None` is now, in local time.
     pub signing_time: Option<OffsetDateTime>,
+    /// Certificates that may complete the signer's chain (DER): the user's stored
+    /// intermediates. Only those on the path from the signer up are embedded
+    /// ([`complete_chain`]); tokens and real VGCA files often carry the signer's alone.
+    pub intermediates: Vec<Vec<u8>>,
 }
 
 /// A `Default`-able digest choice (SHA-256 unless asked otherwise).
@@ -146,7 +150,8 @@ pub fn sign_file(
         source,
     };
     let before = std::fs::metadata(input).map_err(read_err)?;
-    let contents_len = reserved_contents_len(signer);
+    let chain = complete_chain(&certificate, signer.chain_der(), &options.intermediates);
+    let contents_len = reserved_contents_len(signer, &chain);
     let request = SignatureRequest {
         field_name: options.field.clone(),
         signing_time: format_pdf_date(now),
@@ -212,6 +217,7 @@ pub fn sign_file(
 
     let cms = build_cms(
         signer,
+        &chain,
         &content_digest,
         digest_algorithm,
         options.scheme.into(),
@@ -284,9 +290,9 @@ fn plan(
 
 /// The bytes reserved for the CMS: the certificates, the signature value, the
 /// attributes and ASN.1 overhead, plus room for a later timestamp; at least 32 KiB.
-pub fn reserved_contents_len(signer: &dyn Signer) -> usize {
+pub fn reserved_contents_len(signer: &dyn Signer, chain: &[Vec<u8>]) -> usize {
     let certificates: usize =
-        signer.certificate_der().len() + signer.chain_der().iter().map(Vec::len).sum::<usize>();
+        signer.certificate_der().len() + chain.iter().map(Vec::len).sum::<usize>();
     (certificates + signer.signature_len() + 4096 + TIMESTAMP_ROOM).max(MIN_CONTENTS)
 }
 
@@ -313,6 +319,7 @@ impl CmsFailure {
 /// RFC 5652 §5: signed attributes over the document digest, signed by the key source.
 fn build_cms(
     signer: &dyn Signer,
+    chain: &[Vec<u8>],
     content_digest: &[u8],
     digest: DigestAlgorithm,
     scheme: SignatureScheme,
@@ -328,9 +335,49 @@ fn build_cms(
         scheme,
         &signature,
         signer.certificate_der(),
-        signer.chain_der(),
+        chain,
     )
     .map_err(CmsFailure::Cms)
+}
+
+/// The certificates to embed beside the signer's (RFC 5652 §5.1 `certificates`): the key
+/// source's own chain, then each issuer found among `candidates` by walking up from the signer
+/// (issuer Name = subject Name, raw bytes) until a self-issued certificate or a missing link.
+/// Roots are never added from `candidates`: the verifier holds its anchors.
+pub fn complete_chain(
+    signer: &CertificateInfo,
+    own_chain: &[Vec<u8>],
+    candidates: &[Vec<u8>],
+) -> Vec<Vec<u8>> {
+    let mut chain: Vec<Vec<u8>> = own_chain.to_vec();
+    let parsed: Vec<CertificateInfo> = candidates
+        .iter()
+        .filter_map(|der| CertificateInfo::from_der(der).ok())
+        .collect();
+    let known: Vec<CertificateInfo> = own_chain
+        .iter()
+        .filter_map(|der| CertificateInfo::from_der(der).ok())
+        .collect();
+    let mut current = signer.clone();
+    // A chain longer than this is not a chain but a loop.
+    for _ in 0..8 {
+        if current.issuer_der == current.subject_der {
+            break;
+        }
+        let issuer = known
+            .iter()
+            .chain(parsed.iter())
+            .find(|c| c.subject_der == current.issuer_der && c.der != current.der);
+        let Some(issuer) = issuer.cloned() else {
+            break;
+        };
+        let self_issued = issuer.issuer_der == issuer.subject_der;
+        if !chain.contains(&issuer.der) && !self_issued {
+            chain.push(issuer.der.clone());
+        }
+        current = issuer;
+    }
+    chain
 }
 
 /// Files at least this large have their copied bytes flushed while the hash runs.
