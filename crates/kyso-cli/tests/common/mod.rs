@@ -234,3 +234,178 @@ pub fn listing(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// `kyso verify ARGS... --json` with `KYSO_HOME=home`: (exit code, the report).
+pub fn verify_json(home: &Path, args: &[&std::ffi::OsStr]) -> (i32, serde_json::Value) {
+    std::fs::create_dir_all(home).expect("KYSO_HOME");
+    let out = kyso()
+        .arg("verify")
+        .args(args)
+        .arg("--json")
+        .env("KYSO_HOME", home)
+        .env_remove("KYSO_PDF_PASSWORD")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run kyso verify");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "kyso verify {args:?} gave no JSON: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json)
+}
+
+/// Every reason code of a `kyso verify --json` report: the file's, the signatures' and their
+/// signature timestamps'.
+pub fn reason_codes(report: &serde_json::Value) -> Vec<String> {
+    let list = |v: &serde_json::Value| v.as_array().cloned().unwrap_or_default();
+    let mut reasons = list(&report["reasons"]);
+    for s in list(&report["signatures"]) {
+        reasons.extend(list(&s["reasons"]));
+        reasons.extend(list(&s["timestamp"]["reasons"]));
+    }
+    reasons
+        .iter()
+        .filter_map(|r| r["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Runs `program args...` and panics with its output unless it succeeds.
+pub fn run_ok(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsStr], cwd: &Path) {
+    let program = program.as_ref();
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program:?} {args:?} failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A child process killed (and reaped) when dropped, so that a failing test leaves no server
+/// behind.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A minimal HTTP/1.0 file server on 127.0.0.1 (a real socket, a thread of the test): `GET
+/// /NAME` answers the file `root/NAME` (plain names only), else 404. The port is known at
+/// once, before the files exist (CRL distribution points name it). Stops when dropped.
+pub struct FileServer {
+    pub port: u16,
+    /// The paths requested so far, in order.
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FileServer {
+    pub fn start(root: &Path) -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("local addr").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (root, stop2, requests2) = (root.to_path_buf(), stop.clone(), requests.clone());
+        let thread = std::thread::spawn(move || {
+            while !stop2.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (root, requests) = (root.clone(), requests2.clone());
+                        std::thread::spawn(move || serve_file(stream, &root, &requests));
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(std::time::Duration::from_millis(5))
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                }
+            }
+        });
+        FileServer {
+            port,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve_file(
+    mut stream: std::net::TcpStream,
+    root: &Path,
+    requests: &std::sync::Mutex<Vec<String>>,
+) {
+    use std::io::{Read, Write};
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let mut words = head.lines().next().unwrap_or("").split_whitespace();
+    let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    if let Ok(mut r) = requests.lock() {
+        r.push(path.to_string());
+    }
+    let name = path.trim_start_matches('/');
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && !name.starts_with('.');
+    let body = (method == "GET" && plain)
+        .then(|| std::fs::read(root.join(name)).ok())
+        .flatten();
+    let _ = match body {
+        Some(body) => stream
+            .write_all(
+                format!(
+                    "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            )
+            .and_then(|_| stream.write_all(&body)),
+        None => stream.write_all(
+            b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        ),
+    };
+    let _ = stream.flush();
+}

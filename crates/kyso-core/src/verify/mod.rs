@@ -449,8 +449,19 @@ impl<S: Source> Context<'_, S> {
         r.signer = Some(CertificateSummary::of(&signer));
 
         // Signature timestamp (unsigned attribute, RFC 3161 Appendix A).
+        // A token that is broken (TSA signature, imprint, TSA certificate) makes the signature
+        // invalid, as pyHanko's bottom line does; one that is only indeterminate (e.g. an
+        // untrusted TSA) is just not used as proof of time (ETSI EN 319 102-1 §5.6.2.4).
         if let Some(token) = &parsed.signer_infos[0].timestamp_token {
-            r.timestamp = Some(self.signature_timestamp(token, &parsed.signer_infos[0].signature));
+            let ts = self.signature_timestamp(token, &parsed.signer_infos[0].signature);
+            if ts.verdict == Verdict::Invalid {
+                r.reasons.push(Reason::new(
+                    "TIMESTAMP_INVALID",
+                    Severity::Invalid,
+                    "the signature timestamp is invalid (corrupted or forged token): see its reasons",
+                ));
+            }
+            r.timestamp = Some(ts);
         }
 
         // The signing time.
