@@ -92,3 +92,18 @@ pub fn delete_key(account: &str) -> Result<(), KeyError> {
         Err(e) => Err(map_error(e)),
     }
 }
+
+/// Stores a short secret that is not a vault key (e.g. the exchange's OAuth2 client secret)
+/// under `account`. Secrets stay far below Windows' 2,560-byte limit.
+pub fn store_secret(account: &str, secret: &str) -> Result<(), KeyError> {
+    entry(account)?.set_password(secret).map_err(map_error)
+}
+
+/// Reads the secret stored under `account`; `None` when there is none.
+pub fn load_secret(account: &str) -> Result<Option<Zeroizing<String>>, KeyError> {
+    match entry(account)?.get_password() {
+        Ok(secret) => Ok(Some(Zeroizing::new(secret))),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(map_error(e)),
+    }
+}

@@ -3,8 +3,19 @@
 //! document reaches the exchange exactly once, whatever crashes or drops in between
 //! (ARCHITECTURE principle 8).
 
+pub mod client;
+pub mod config;
 pub mod edxml;
+pub mod engine;
+pub mod error;
+pub mod files;
 pub mod meta;
 pub mod protocol;
+pub mod store;
 
+pub use client::ExchangeClient;
+pub use config::Config;
+pub use engine::{Backoff, Clock, SyncOptions, SyncReport, SystemClock};
+pub use error::SyncError;
 pub use meta::{DocumentMeta, FieldProblem, Organ, ResponseFor, SignerInfo};
+pub use store::{InboxEntry, OutboxEntry, OutboxState, Store};

@@ -1,0 +1,189 @@
+//! The user's settings for the exchange and the sync engine, in `KYSO_HOME/config.toml`:
+//!
+//! ```toml
+//! [exchange]
+//! url = "https://lgsp.example.gov.vn"   # http:// only on loopback
+//! client_id = "ubnd-xa-abc"
+//!
+//! [sync]
+//! workers = 4              # documents sent at once
+//! backoff_base_ms = 1000   # first retry delay; doubles per attempt, with jitter
+//! backoff_max_ms = 300000  # never waits longer than this between tries
+//! ```
+//!
+//! The client secret is not here: it lives in the OS keychain ([`secret_account`]).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::SyncError;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    #[serde(default)]
+    pub exchange: ExchangeConfig,
+    #[serde(default)]
+    pub sync: SyncConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncConfig {
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+    #[serde(default = "default_backoff_base_ms")]
+    pub backoff_base_ms: u64,
+    #[serde(default = "default_backoff_max_ms")]
+    pub backoff_max_ms: u64,
+}
+
+fn default_workers() -> usize {
+    4
+}
+fn default_backoff_base_ms() -> u64 {
+    1000
+}
+fn default_backoff_max_ms() -> u64 {
+    300_000
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            workers: default_workers(),
+            backoff_base_ms: default_backoff_base_ms(),
+            backoff_max_ms: default_backoff_max_ms(),
+        }
+    }
+}
+
+impl SyncConfig {
+    pub fn backoff(&self) -> crate::engine::Backoff {
+        crate::engine::Backoff {
+            base: Duration::from_millis(self.backoff_base_ms.max(1)),
+            max: Duration::from_millis(self.backoff_max_ms.max(self.backoff_base_ms.max(1))),
+        }
+    }
+}
+
+/// The keys `kyso config set` accepts, as the user writes them.
+pub const KEYS: &[&str] = &[
+    "exchange.url",
+    "exchange.client-id",
+    "sync.workers",
+    "sync.backoff-base-ms",
+    "sync.backoff-max-ms",
+];
+
+impl Config {
+    pub fn path(home: &Path) -> PathBuf {
+        home.join("config.toml")
+    }
+
+    /// Reads the configuration; a missing file is the default configuration.
+    pub fn load(home: &Path) -> Result<Config, SyncError> {
+        let path = Config::path(home);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| SyncError::Config {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(SyncError::StoreIo { path, source: e }),
+        }
+    }
+
+    /// Writes the configuration atomically (temp file, fsync, rename).
+    pub fn save(&self, home: &Path) -> Result<(), SyncError> {
+        kyso_keys::home::create_private_dir(home)
+            .map_err(|e| SyncError::store_io(home.to_path_buf(), e))?;
+        let path = Config::path(home);
+        let text = toml::to_string_pretty(self).unwrap_or_default();
+        let mut tmp = tempfile::NamedTempFile::new_in(home)
+            .map_err(|e| SyncError::store_io(home.to_path_buf(), e))?;
+        use std::io::Write;
+        tmp.write_all(text.as_bytes())
+            .and_then(|_| tmp.as_file().sync_all())
+            .map_err(|e| SyncError::store_io(path.clone(), e))?;
+        tmp.persist(&path)
+            .map_err(|e| SyncError::store_io(path.clone(), e.error))?;
+        Ok(())
+    }
+
+    /// Sets one key ([`KEYS`]) from its text value, checking it.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SyncError> {
+        let invalid = |detail: String| SyncError::Config {
+            path: key.to_string(),
+            detail,
+        };
+        let number = |value: &str| {
+            value
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| invalid(format!("\"{value}\" is not a whole number")))
+        };
+        match key {
+            "exchange.url" => {
+                self.exchange.url = Some(crate::client::check_url(value)?);
+            }
+            "exchange.client-id" => {
+                if value.trim().is_empty() {
+                    return Err(invalid("the client id is empty".into()));
+                }
+                self.exchange.client_id = Some(value.trim().to_string());
+            }
+            "sync.workers" => self.sync.workers = number(value)?.clamp(1, 32) as usize,
+            "sync.backoff-base-ms" => self.sync.backoff_base_ms = number(value)?.max(1),
+            "sync.backoff-max-ms" => self.sync.backoff_max_ms = number(value)?.max(1),
+            other => {
+                return Err(invalid(format!(
+                    "unknown setting \"{other}\"; known: {}",
+                    KEYS.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The exchange's address and client id, or a clear error naming the missing setting.
+    pub fn exchange(&self) -> Result<(&str, &str), SyncError> {
+        match (&self.exchange.url, &self.exchange.client_id) {
+            (Some(url), Some(id)) => Ok((url, id)),
+            _ => Err(SyncError::NotConfigured),
+        }
+    }
+}
+
+/// The keychain account holding the client secret of `client_id` at `url`.
+pub fn secret_account(url: &str, client_id: &str) -> String {
+    format!("exchange:{client_id}@{url}")
+}
+
+/// Stores the client secret in the OS keychain (never on disk).
+pub fn store_secret(url: &str, client_id: &str, secret: &str) -> Result<(), SyncError> {
+    Ok(kyso_keys::keychain::store_secret(
+        &secret_account(url, client_id),
+        secret,
+    )?)
+}
+
+/// A client for the configured exchange, with its secret from the keychain.
+pub fn client(config: &Config) -> Result<crate::client::ExchangeClient, SyncError> {
+    let (url, client_id) = config.exchange()?;
+    let secret =
+        kyso_keys::keychain::load_secret(&secret_account(url, client_id))?.ok_or_else(|| {
+            SyncError::NotLoggedIn {
+                client_id: client_id.to_string(),
+            }
+        })?;
+    crate::client::ExchangeClient::new(url, client_id, secret)
+}

@@ -1,0 +1,147 @@
+//! kyso-sync's errors: each has a stable code (ARCHITECTURE principle 5) and says, in words an
+//! official understands, what went wrong and whether anything was lost (it never is).
+
+use std::path::PathBuf;
+
+use crate::meta::FieldProblem;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{}: cannot read the file: {source}", path.display())]
+    ReadInput {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: the disk holding Kyso's store is full; nothing was queued and nothing was lost", path.display())]
+    DiskFull { path: PathBuf },
+    #[error("{}: cannot write to Kyso's store: {source}", path.display())]
+    StoreIo {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the local store: {0}")]
+    Database(rusqlite::Error),
+    #[error("the local store was written by a newer Kyso (schema {found}, this one knows {known})")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("{}: the metadata file cannot be read: {detail}", path.display())]
+    MetaSyntax { path: PathBuf, detail: String },
+    #[error("{}: the metadata is incomplete: {}", path.display(), problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
+    MetaInvalid {
+        path: PathBuf,
+        problems: Vec<FieldProblem>,
+    },
+    #[error("{}: not a PDF document", path.display())]
+    NotPdf { path: PathBuf },
+    #[error(
+        "no exchange is configured: run `kyso config set exchange.url URL` and `kyso config set exchange.client-id ID`"
+    )]
+    NotConfigured,
+    #[error(
+        "the exchange address {url} is not allowed: use https://, or http:// only for this computer (127.0.0.1, localhost)"
+    )]
+    InsecureUrl { url: String },
+    #[error("{path}: the configuration file cannot be read: {detail}")]
+    Config { path: String, detail: String },
+    #[error("no client secret for {client_id} is stored: run `kyso login --secret-file FILE`")]
+    NotLoggedIn { client_id: String },
+    #[error("the exchange refused the client id or secret: run `kyso login` with the right secret")]
+    InvalidClient,
+    #[error("the OS keychain: {0}")]
+    Keychain(#[from] kyso_keys::KeyError),
+    #[error("the exchange cannot be reached: {detail}")]
+    Unreachable { detail: String },
+    #[error("the exchange answered {status} ({code}): {message}")]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+        /// Seconds from `Retry-After`, when given.
+        retry_after: Option<u64>,
+    },
+    #[error("the exchange sent an answer Kyso cannot read: {detail}")]
+    BadAnswer { detail: String },
+    #[error("no document {id} in the {what}")]
+    NotFound { what: &'static str, id: String },
+    #[error("another `kyso sync` is running for this store")]
+    Busy,
+    #[error("{0}")]
+    Edxml(#[from] crate::edxml::EdxmlError),
+}
+
+impl SyncError {
+    /// A stable code: scripts and the UI rely on it, so codes never change meaning.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::ReadInput { .. } => "INPUT_UNREADABLE",
+            SyncError::DiskFull { .. } => "STORE_DISK_FULL",
+            SyncError::StoreIo { .. } => "STORE_IO",
+            SyncError::Database(_) => "STORE_DATABASE",
+            SyncError::SchemaTooNew { .. } => "STORE_SCHEMA_TOO_NEW",
+            SyncError::MetaSyntax { .. } => "META_SYNTAX",
+            SyncError::MetaInvalid { .. } => "META_INVALID",
+            SyncError::NotPdf { .. } => "NOT_A_PDF",
+            SyncError::NotConfigured => "EXCHANGE_NOT_CONFIGURED",
+            SyncError::InsecureUrl { .. } => "EXCHANGE_INSECURE_URL",
+            SyncError::Config { .. } => "CONFIG_INVALID",
+            SyncError::NotLoggedIn { .. } => "EXCHANGE_NOT_LOGGED_IN",
+            SyncError::InvalidClient => "EXCHANGE_INVALID_CLIENT",
+            SyncError::Keychain(e) => e.code(),
+            SyncError::Unreachable { .. } => "EXCHANGE_UNREACHABLE",
+            SyncError::Server { .. } => "EXCHANGE_ERROR",
+            SyncError::BadAnswer { .. } => "EXCHANGE_BAD_ANSWER",
+            SyncError::NotFound { .. } => "NOT_FOUND",
+            SyncError::Busy => "SYNC_BUSY",
+            SyncError::Edxml(e) => e.code,
+        }
+    }
+
+    /// Whether trying again later may succeed (RFC 9110 status semantics, docs/exchange-api.md
+    /// §6). Everything else waits for the user.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Unreachable { .. } => true,
+            SyncError::Server { status, code, .. } => {
+                matches!(status, 408 | 425 | 429 | 500 | 502 | 503 | 504)
+                    || code == "attachment_missing"
+                    || code == "offset_mismatch"
+                    || code == "invalid_token"
+                    || code == "digest_mismatch"
+            }
+            SyncError::BadAnswer { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Classifies an I/O error while writing into the store.
+    pub(crate) fn store_io(path: PathBuf, source: std::io::Error) -> SyncError {
+        if is_disk_full(&source) {
+            SyncError::DiskFull { path }
+        } else {
+            SyncError::StoreIo { path, source }
+        }
+    }
+}
+
+/// ENOSPC / EDQUOT (or the Windows equivalents).
+pub(crate) fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
+impl From<rusqlite::Error> for SyncError {
+    /// SQLITE_FULL is the disk-full case (the transaction was rolled back: nothing changed).
+    fn from(e: rusqlite::Error) -> SyncError {
+        match &e {
+            rusqlite::Error::SqliteFailure(code, _)
+                if code.code == rusqlite::ErrorCode::DiskFull =>
+            {
+                SyncError::DiskFull {
+                    path: kyso_keys::home::kyso_home().join("store"),
+                }
+            }
+            _ => SyncError::Database(e),
+        }
+    }
+}

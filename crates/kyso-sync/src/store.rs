@@ -1,0 +1,809 @@
+//! The local store: one SQLite database (WAL, versioned migrations) under
+//! `KYSO_HOME/store/`, next to the content-addressed files ([`crate::files`]).
+//!
+//! Every state change is one transaction (ARCHITECTURE principle 8). Queueing copies the file
+//! into the store first (fsynced and renamed), then inserts the document and its outbox row in
+//! one transaction, with the idempotency key and the exact edXML message that every retry will
+//! send. A crash in between leaves a stored file that nothing references, never a row that
+//! references a missing file.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::edxml;
+use crate::error::SyncError;
+use crate::files::{FileStore, StoredFile};
+use crate::meta::{DocumentMeta, ResponseFor};
+use crate::protocol::{self, InboxItem, Receipt, StatusEntry};
+
+/// Versioned schema; `PRAGMA user_version` is the number of migrations applied.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE documents (
+    sha256      TEXT PRIMARY KEY,
+    size        INTEGER NOT NULL,
+    stored_at   TEXT NOT NULL
+);
+CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY,
+    idempotency_key  TEXT NOT NULL UNIQUE,
+    document_sha256  TEXT NOT NULL REFERENCES documents(sha256),
+    attachment_name  TEXT NOT NULL,
+    document_id      TEXT NOT NULL,
+    subject          TEXT NOT NULL,
+    meta_json        TEXT NOT NULL,
+    edxml            BLOB NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'refused', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms  INTEGER NOT NULL,
+    last_error_code  TEXT,
+    last_error       TEXT,
+    reply_to_inbox   INTEGER REFERENCES inbox(id),
+    queued_at        TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
+CREATE TABLE upload_attempts (
+    id         INTEGER PRIMARY KEY,
+    outbox_id  INTEGER NOT NULL REFERENCES outbox(id),
+    at         TEXT NOT NULL,
+    outcome    TEXT NOT NULL,
+    detail     TEXT
+);
+CREATE TABLE receipts (
+    outbox_id     INTEGER PRIMARY KEY REFERENCES outbox(id),
+    receipt_id    TEXT NOT NULL UNIQUE,
+    received_at   TEXT NOT NULL,
+    receipt_json  TEXT NOT NULL
+);
+CREATE TABLE status_history (
+    id           INTEGER PRIMARY KEY,
+    outbox_id    INTEGER NOT NULL REFERENCES outbox(id),
+    code         TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    timestamp    TEXT NOT NULL,
+    staff        TEXT,
+    UNIQUE (outbox_id, code, timestamp)
+);
+CREATE TABLE inbox (
+    id             INTEGER PRIMARY KEY,
+    server_id      TEXT NOT NULL UNIQUE,
+    document_id    TEXT NOT NULL,
+    from_organ_id  TEXT NOT NULL,
+    from_name      TEXT NOT NULL,
+    subject        TEXT NOT NULL,
+    received_at    TEXT NOT NULL,
+    meta_json      TEXT NOT NULL,
+    edxml          BLOB NOT NULL,
+    fetched_at     TEXT NOT NULL
+);
+CREATE TABLE inbox_attachments (
+    inbox_id  INTEGER NOT NULL REFERENCES inbox(id),
+    name      TEXT NOT NULL,
+    sha256    TEXT NOT NULL REFERENCES documents(sha256),
+    size      INTEGER NOT NULL,
+    PRIMARY KEY (inbox_id, sha256)
+);
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+"#];
+
+/// Where an outbox entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxState {
+    /// Waiting to be sent (also after a transient failure, until `next_attempt`).
+    Queued,
+    /// The exchange holds it: a receipt is stored.
+    Sent,
+    /// The exchange refused it (status 02); the reason is kept. Not retried.
+    Refused,
+    /// A permanent failure other than 02 (e.g. the server found the message malformed).
+    /// Not retried until the user asks (`kyso outbox retry`).
+    Failed,
+}
+
+impl OutboxState {
+    fn parse(text: &str) -> OutboxState {
+        match text {
+            "sent" => OutboxState::Sent,
+            "refused" => OutboxState::Refused,
+            "failed" => OutboxState::Failed,
+            _ => OutboxState::Queued,
+        }
+    }
+}
+
+/// One queued document, as `kyso outbox` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub document_sha256: String,
+    pub attachment_name: String,
+    pub size: u64,
+    pub document_id: String,
+    pub subject: String,
+    pub state: OutboxState,
+    pub attempts: u32,
+    /// RFC 3339; when the next try is due (queued entries).
+    pub next_attempt: String,
+    pub last_error_code: Option<String>,
+    pub last_error: Option<String>,
+    pub receipt_id: Option<String>,
+    pub received_at: Option<String>,
+    /// The newest status, oldest-first history in [`Store::statuses`].
+    pub status: Option<StatusEntry>,
+    pub reply_to_inbox: Option<i64>,
+    pub queued_at: String,
+}
+
+/// One document fetched from the inbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxEntry {
+    pub id: i64,
+    pub server_id: String,
+    pub document_id: String,
+    pub from_organ_id: String,
+    pub from_name: String,
+    pub subject: String,
+    pub received_at: String,
+    /// The document this one answers (`ResponseFor`), when it is a reply.
+    pub response_for: Option<ResponseFor>,
+    pub attachments: Vec<InboxAttachment>,
+}
+
+/// A fetched attachment, readable offline at `path`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxAttachment {
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+    pub path: PathBuf,
+}
+
+/// The local store. One per process and thread (open another for another thread).
+pub struct Store {
+    conn: Connection,
+    files: FileStore,
+    dir: PathBuf,
+}
+
+const OUTBOX_COLUMNS: &str = "o.id, o.idempotency_key, o.document_sha256, o.attachment_name, \
+     d.size, o.document_id, o.subject, o.state, o.attempts, o.next_attempt_ms, \
+     o.last_error_code, o.last_error, r.receipt_id, r.received_at, o.reply_to_inbox, o.queued_at";
+
+const OUTBOX_FROM: &str = "outbox o JOIN documents d ON d.sha256 = o.document_sha256 \
+     LEFT JOIN receipts r ON r.outbox_id = o.id";
+
+impl Store {
+    /// Opens (creating and migrating when needed) the store under `home`
+    /// (`KYSO_HOME/store`).
+    pub fn open(home: &Path) -> Result<Store, SyncError> {
+        let dir = home.join("store");
+        kyso_keys::home::create_private_dir(&dir)
+            .map_err(|e| SyncError::store_io(dir.clone(), e))?;
+        let conn = Connection::open(dir.join("kyso.db")).map_err(|e| map_db(e, &dir))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a commit survives a power cut, not only a crash of the process.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store {
+            conn,
+            files: FileStore::new(&dir),
+            dir,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The store's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The content-addressed files.
+    pub fn files(&self) -> &FileStore {
+        &self.files
+    }
+
+    fn migrate(&mut self) -> Result<(), SyncError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(SyncError::SchemaTooNew {
+                found: version,
+                known,
+            });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Copies `file` into the store and queues it for the exchange with `meta`, which must
+    /// already be valid. Returns the new outbox entry. `reply_to` names the inbox entry this
+    /// document answers.
+    pub fn queue(
+        &mut self,
+        file: &Path,
+        meta: &DocumentMeta,
+        now: OffsetDateTime,
+        reply_to: Option<i64>,
+    ) -> Result<OutboxEntry, SyncError> {
+        let problems = meta.validate();
+        if !problems.is_empty() {
+            return Err(SyncError::MetaInvalid {
+                path: file.to_path_buf(),
+                problems,
+            });
+        }
+        check_pdf_header(file)?;
+        let stored = self.files.put_file(file)?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "document.pdf".to_string());
+        let key = uuid::Uuid::new_v4().to_string();
+        let message = message_for(meta, &stored, &name, now);
+        let xml = edxml::to_xml(&message);
+        let meta_json = serde_json::to_string(meta).unwrap_or_default();
+        let now_text = rfc3339(now);
+        let tx = self.conn.transaction().map_err(|e| map_db(e, &self.dir))?;
+        insert_document(&tx, &stored, &now_text)?;
+        tx.execute(
+            "INSERT INTO outbox (idempotency_key, document_sha256, attachment_name, document_id,
+                 subject, meta_json, edxml, state, next_attempt_ms, reply_to_inbox, queued_at,
+                 updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?10)",
+            params![
+                key,
+                stored.sha256,
+                name,
+                message.document_id,
+                meta.subject,
+                meta_json,
+                xml.as_bytes(),
+                unix_ms(now),
+                reply_to,
+                now_text
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        set_setting(
+            &tx,
+            "meta_defaults",
+            &serde_json::to_string(&meta.as_defaults()).unwrap_or_default(),
+        )?;
+        tx.commit().map_err(|e| map_db(e, &self.dir))?;
+        self.outbox_entry(id)
+    }
+
+    /// The metadata defaults remembered from the last queued document.
+    pub fn meta_defaults(&self) -> Result<DocumentMeta, SyncError> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'meta_defaults'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default())
+    }
+
+    /// Every outbox entry, newest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, SyncError> {
+        self.query_outbox("1 = 1 ORDER BY o.id DESC", params![])
+    }
+
+    /// One outbox entry.
+    pub fn outbox_entry(&self, id: i64) -> Result<OutboxEntry, SyncError> {
+        self.query_outbox("o.id = ?1", params![id])?
+            .pop()
+            .ok_or(SyncError::NotFound {
+                what: "outbox",
+                id: id.to_string(),
+            })
+    }
+
+    /// Queued entries due at `now`, oldest first.
+    pub fn due(&self, now: OffsetDateTime) -> Result<Vec<OutboxEntry>, SyncError> {
+        self.query_outbox(
+            "o.state = 'queued' AND o.next_attempt_ms <= ?1 ORDER BY o.id",
+            params![unix_ms(now)],
+        )
+    }
+
+    /// When the earliest queued entry is due, if any is queued.
+    pub fn next_due(&self) -> Result<Option<OffsetDateTime>, SyncError> {
+        let ms: Option<i64> = self.conn.query_row(
+            "SELECT MIN(next_attempt_ms) FROM outbox WHERE state = 'queued'",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(ms.map(from_unix_ms))
+    }
+
+    /// Sent entries whose status may still change (neither refused nor finished).
+    pub fn awaiting_status(&self) -> Result<Vec<OutboxEntry>, SyncError> {
+        let entries = self.query_outbox("o.state = 'sent' ORDER BY o.id", params![])?;
+        Ok(entries
+            .into_iter()
+            .filter(|e| {
+                e.status
+                    .as_ref()
+                    .is_none_or(|s| !matches!(s.code.as_str(), "02" | "06" | "15"))
+            })
+            .collect())
+    }
+
+    /// The exact edXML message stored for an entry at queue time.
+    pub fn edxml_of(&self, id: i64) -> Result<Vec<u8>, SyncError> {
+        Ok(self
+            .conn
+            .query_row("SELECT edxml FROM outbox WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })?)
+    }
+
+    /// The history of statuses of an entry, oldest first.
+    pub fn statuses(&self, id: i64) -> Result<Vec<StatusEntry>, SyncError> {
+        let mut statement = self.conn.prepare(
+            "SELECT code, description, timestamp, staff FROM status_history
+             WHERE outbox_id = ?1 ORDER BY id",
+        )?;
+        let rows = statement.query_map([id], |row| {
+            Ok(StatusEntry {
+                code: row.get(0)?,
+                description: row.get(1)?,
+                timestamp: row.get(2)?,
+                staff: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The upload attempts of an entry: (time, outcome, detail), oldest first.
+    pub fn attempts(&self, id: i64) -> Result<Vec<(String, String, Option<String>)>, SyncError> {
+        let mut statement = self.conn.prepare(
+            "SELECT at, outcome, detail FROM upload_attempts WHERE outbox_id = ?1 ORDER BY id",
+        )?;
+        let rows = statement.query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A transient failure: counts the attempt and schedules the next one.
+    pub fn record_transient_failure(
+        &mut self,
+        id: i64,
+        error: &SyncError,
+        now: OffsetDateTime,
+        next_attempt: OffsetDateTime,
+    ) -> Result<(), SyncError> {
+        let tx = self.conn.transaction()?;
+        log_attempt(&tx, id, now, "retry", Some(&error.to_string()))?;
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2,
+                 last_error_code = ?3, last_error = ?4, updated_at = ?5
+             WHERE id = ?1 AND state = 'queued'",
+            params![
+                id,
+                unix_ms(next_attempt),
+                error.code(),
+                error.to_string(),
+                rfc3339(now)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A permanent failure: the entry waits for the user.
+    pub fn record_permanent_failure(
+        &mut self,
+        id: i64,
+        error: &SyncError,
+        now: OffsetDateTime,
+    ) -> Result<(), SyncError> {
+        let tx = self.conn.transaction()?;
+        log_attempt(&tx, id, now, "failed", Some(&error.to_string()))?;
+        tx.execute(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error_code = ?2,
+                 last_error = ?3, updated_at = ?4
+             WHERE id = ?1 AND state = 'queued'",
+            params![id, error.code(), error.to_string(), rfc3339(now)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The exchange holds the document: stores the receipt and its first status, and moves the
+    /// entry to `sent` (or `refused` for 02), in one transaction.
+    pub fn record_receipt(
+        &mut self,
+        id: i64,
+        receipt: &Receipt,
+        now: OffsetDateTime,
+    ) -> Result<(), SyncError> {
+        let tx = self.conn.transaction()?;
+        let state = if receipt.status.is_refusal() {
+            "refused"
+        } else {
+            "sent"
+        };
+        log_attempt(&tx, id, now, state, Some(&receipt.receipt_id))?;
+        tx.execute(
+            "INSERT INTO receipts (outbox_id, receipt_id, received_at, receipt_json)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (outbox_id) DO NOTHING",
+            params![
+                id,
+                receipt.receipt_id,
+                receipt.received_at,
+                serde_json::to_string(receipt).unwrap_or_default()
+            ],
+        )?;
+        insert_status(&tx, id, &receipt.status)?;
+        let (code, error) = if receipt.status.is_refusal() {
+            (
+                Some("EXCHANGE_REFUSED"),
+                Some(receipt.status.description.clone()),
+            )
+        } else {
+            (None, None)
+        };
+        tx.execute(
+            "UPDATE outbox SET state = ?2, attempts = attempts + 1, last_error_code = ?3,
+                 last_error = ?4, updated_at = ?5
+             WHERE id = ?1",
+            params![id, state, code, error, rfc3339(now)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Adds statuses polled from the exchange (already known ones are ignored). A later 02
+    /// moves the entry to `refused`.
+    pub fn record_statuses(
+        &mut self,
+        id: i64,
+        history: &[StatusEntry],
+        now: OffsetDateTime,
+    ) -> Result<usize, SyncError> {
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        for status in history {
+            added += insert_status(&tx, id, status)?;
+            if status.is_refusal() {
+                tx.execute(
+                    "UPDATE outbox SET state = 'refused', last_error_code = 'EXCHANGE_REFUSED',
+                         last_error = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![id, status.description, rfc3339(now)],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// The user's action on a refused or failed entry: send it again. A refused document gets
+    /// a new idempotency key (the exchange keeps the refused one under the old key).
+    pub fn retry(&mut self, id: i64, now: OffsetDateTime) -> Result<OutboxEntry, SyncError> {
+        let entry = self.outbox_entry(id)?;
+        let tx = self.conn.transaction()?;
+        if entry.state == OutboxState::Refused {
+            tx.execute(
+                "UPDATE outbox SET idempotency_key = ?2 WHERE id = ?1",
+                params![id, uuid::Uuid::new_v4().to_string()],
+            )?;
+            tx.execute("DELETE FROM receipts WHERE outbox_id = ?1", [id])?;
+        }
+        if matches!(entry.state, OutboxState::Refused | OutboxState::Failed) {
+            log_attempt(&tx, id, now, "user-retry", None)?;
+            tx.execute(
+                "UPDATE outbox SET state = 'queued', next_attempt_ms = ?2, updated_at = ?3
+                 WHERE id = ?1",
+                params![id, unix_ms(now), rfc3339(now)],
+            )?;
+        }
+        tx.commit()?;
+        self.outbox_entry(id)
+    }
+
+    /// Whether the inbox already holds the server's document `server_id`.
+    pub fn has_inbox(&self, server_id: &str) -> Result<bool, SyncError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM inbox WHERE server_id = ?1",
+                [server_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Records a fetched inbox document whose attachments are already in the file store.
+    pub fn insert_inbox(
+        &mut self,
+        item: &InboxItem,
+        meta: &DocumentMeta,
+        xml: &[u8],
+        attachments: &[(String, StoredFile)],
+        now: OffsetDateTime,
+    ) -> Result<i64, SyncError> {
+        let now_text = rfc3339(now);
+        let tx = self.conn.transaction().map_err(|e| map_db(e, &self.dir))?;
+        tx.execute(
+            "INSERT INTO inbox (server_id, document_id, from_organ_id, from_name, subject,
+                 received_at, meta_json, edxml, fetched_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                item.inbox_id,
+                item.document_id,
+                item.from_organ_id,
+                item.from_name,
+                item.subject,
+                item.received_at,
+                serde_json::to_string(meta).unwrap_or_default(),
+                xml,
+                now_text
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        for (name, stored) in attachments {
+            insert_document(&tx, stored, &now_text)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO inbox_attachments (inbox_id, name, sha256, size)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![id, name, stored.sha256, stored.size as i64],
+            )?;
+        }
+        tx.commit().map_err(|e| map_db(e, &self.dir))?;
+        Ok(id)
+    }
+
+    /// Every fetched inbox document, newest first.
+    pub fn inbox(&self) -> Result<Vec<InboxEntry>, SyncError> {
+        let mut statement = self.conn.prepare(
+            "SELECT id, server_id, document_id, from_organ_id, from_name, subject, received_at,
+                 meta_json
+             FROM inbox ORDER BY id DESC",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let meta: Option<DocumentMeta> = serde_json::from_str(&row.get::<_, String>(7)?).ok();
+            Ok(InboxEntry {
+                response_for: meta.and_then(|m| m.response_for),
+                id: row.get(0)?,
+                server_id: row.get(1)?,
+                document_id: row.get(2)?,
+                from_organ_id: row.get(3)?,
+                from_name: row.get(4)?,
+                subject: row.get(5)?,
+                received_at: row.get(6)?,
+                attachments: Vec::new(),
+            })
+        })?;
+        let mut entries: Vec<InboxEntry> = rows.collect::<Result<_, _>>()?;
+        for entry in &mut entries {
+            entry.attachments = self.inbox_attachments(entry.id)?;
+        }
+        Ok(entries)
+    }
+
+    /// One fetched inbox document and the metadata of its message.
+    pub fn inbox_entry(&self, id: i64) -> Result<(InboxEntry, DocumentMeta), SyncError> {
+        let found = self
+            .inbox()?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or(SyncError::NotFound {
+                what: "inbox",
+                id: id.to_string(),
+            })?;
+        let meta_json: String =
+            self.conn
+                .query_row("SELECT meta_json FROM inbox WHERE id = ?1", [id], |row| {
+                    row.get(0)
+                })?;
+        let meta = serde_json::from_str(&meta_json).unwrap_or_default();
+        Ok((found, meta))
+    }
+
+    fn inbox_attachments(&self, id: i64) -> Result<Vec<InboxAttachment>, SyncError> {
+        let mut statement = self.conn.prepare(
+            "SELECT name, sha256, size FROM inbox_attachments WHERE inbox_id = ?1 ORDER BY name",
+        )?;
+        let rows = statement.query_map([id], |row| {
+            let sha256: String = row.get(1)?;
+            Ok(InboxAttachment {
+                name: row.get(0)?,
+                path: self.files.path_of(&sha256),
+                sha256,
+                size: row.get::<_, i64>(2)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn query_outbox(
+        &self,
+        condition: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<OutboxEntry>, SyncError> {
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM {OUTBOX_FROM} WHERE {condition}");
+        let mut statement = self.conn.prepare(&sql)?;
+        let rows = statement.query_map(params, |row| {
+            Ok(OutboxEntry {
+                id: row.get(0)?,
+                idempotency_key: row.get(1)?,
+                document_sha256: row.get(2)?,
+                attachment_name: row.get(3)?,
+                size: row.get::<_, i64>(4)? as u64,
+                document_id: row.get(5)?,
+                subject: row.get(6)?,
+                state: OutboxState::parse(&row.get::<_, String>(7)?),
+                attempts: row.get(8)?,
+                next_attempt: rfc3339(from_unix_ms(row.get(9)?)),
+                last_error_code: row.get(10)?,
+                last_error: row.get(11)?,
+                receipt_id: row.get(12)?,
+                received_at: row.get(13)?,
+                status: None,
+                reply_to_inbox: row.get(14)?,
+                queued_at: row.get(15)?,
+            })
+        })?;
+        let mut entries: Vec<OutboxEntry> = rows.collect::<Result<_, _>>()?;
+        for entry in &mut entries {
+            entry.status = self.statuses(entry.id)?.pop();
+        }
+        Ok(entries)
+    }
+}
+
+/// The edXML message of a queued document: its header from `meta`, one trace entry for the
+/// sending organ, and one manifest reference naming the stored file by its SHA-256.
+fn message_for(
+    meta: &DocumentMeta,
+    stored: &StoredFile,
+    name: &str,
+    now: OffsetDateTime,
+) -> edxml::Message {
+    edxml::Message {
+        meta: meta.clone(),
+        document_id: meta.document_id(),
+        traces: vec![edxml::TraceHeader {
+            organ_id: meta.from.organ_id.clone(),
+            timestamp: rfc3339(now),
+        }],
+        business: edxml::Business::default(),
+        references: vec![edxml::Reference {
+            content_id: protocol::content_id(&stored.sha256),
+            attachment_name: name.to_string(),
+            content_type: "application/pdf".to_string(),
+            description: meta.subject.clone(),
+        }],
+        attachments: Vec::new(),
+    }
+}
+
+/// A PDF starts with `%PDF-` within its first 1024 bytes (ISO 32000-2 §7.5.2, as readers
+/// tolerate). Anything else is refused before it is copied.
+fn check_pdf_header(path: &Path) -> Result<(), SyncError> {
+    use std::io::Read;
+    let mut head = [0u8; 1024];
+    let mut file = std::fs::File::open(path).map_err(|e| SyncError::ReadInput {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let n = file.read(&mut head).map_err(|e| SyncError::ReadInput {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    if memchr_pdf(&head[..n]) {
+        Ok(())
+    } else {
+        Err(SyncError::NotPdf {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+fn memchr_pdf(head: &[u8]) -> bool {
+    head.windows(5).any(|w| w == b"%PDF-")
+}
+
+fn insert_document(tx: &Transaction, stored: &StoredFile, now: &str) -> Result<(), SyncError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO documents (sha256, size, stored_at) VALUES (?1, ?2, ?3)",
+        params![stored.sha256, stored.size as i64, now],
+    )?;
+    Ok(())
+}
+
+fn insert_status(tx: &Transaction, id: i64, status: &StatusEntry) -> Result<usize, SyncError> {
+    Ok(tx.execute(
+        "INSERT OR IGNORE INTO status_history (outbox_id, code, description, timestamp, staff)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id,
+            status.code,
+            status.description,
+            status.timestamp,
+            status.staff
+        ],
+    )?)
+}
+
+fn log_attempt(
+    tx: &Transaction,
+    id: i64,
+    now: OffsetDateTime,
+    outcome: &str,
+    detail: Option<&str>,
+) -> Result<(), SyncError> {
+    tx.execute(
+        "INSERT INTO upload_attempts (outbox_id, at, outcome, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![id, rfc3339(now), outcome, detail],
+    )?;
+    Ok(())
+}
+
+fn set_setting(tx: &Transaction, key: &str, value: &str) -> Result<(), SyncError> {
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// SQLITE_FULL is the disk-full case; anything else stays a database error.
+fn map_db(e: rusqlite::Error, dir: &Path) -> SyncError {
+    match &e {
+        rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::DiskFull => {
+            SyncError::DiskFull {
+                path: dir.to_path_buf(),
+            }
+        }
+        _ => SyncError::Database(e),
+    }
+}
+
+/// RFC 3339 in UTC, to the second.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn unix_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn from_unix_ms(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
