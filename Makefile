@@ -12,10 +12,9 @@ CORPUS := target/test-data/corpus
 
 .PHONY: run test deps deps-run rust-toolchain ui lint test-ui test-rust test-desktop fuzz-check bench fuzz clean
 
-## Install, build and start the desktop app.
+## Install, build and start the desktop app, with the local reference exchange as its endpoint.
 run: deps-run
-	scripts/build-desktop.sh release
-	./target/release/kyso-desktop
+	scripts/run-desktop.sh
 
 ## Install everything, then run every test of the project.
 test: deps

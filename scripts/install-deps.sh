@@ -27,12 +27,12 @@ done
 RUN_PKGS=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   librsvg2-dev libayatana-appindicator3-dev libxdo-dev libssl-dev build-essential
-  pkg-config file gnome-keyring libsecret-tools dbus libdbus-1-dev curl
+  pkg-config file gnome-keyring libsecret-tools dbus libdbus-1-dev curl openssl
 )
 # Headless end-to-end runs, peer validators, fixture producers, benchmarks.
 TEST_PKGS=(
   xvfb xauth webkit2gtk-driver imagemagick
-  poppler-utils qpdf openssl ghostscript mupdf-tools libnss3-tools softhsm2
+  poppler-utils qpdf ghostscript mupdf-tools libnss3-tools softhsm2
   fonts-liberation2 python3-venv hyperfine time
 )
 

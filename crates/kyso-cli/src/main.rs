@@ -1,6 +1,7 @@
 //! `kyso`: sign PDFs with PAdES signatures and inspect them. Argument parsing and output
 //! only; every operation is one kyso-core call (ARCHITECTURE principle 2).
 
+mod exchange;
 mod id;
 mod passwords;
 mod sign;
@@ -52,6 +53,23 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// The trust store: trusted roots and stored intermediate CAs.
     Trust(trust::TrustArgs),
+    /// Settings: the exchange's address and client id, the sync engine.
+    #[command(subcommand)]
+    Config(exchange::ConfigCommand),
+    /// Store the exchange's client secret in the OS keychain.
+    Login(exchange::LoginArgs),
+    /// Put a signed PDF in the outbox, with its edXML metadata; sent at the next sync.
+    Queue(exchange::QueueArgs),
+    /// The documents waiting to be sent, sent, or refused.
+    Outbox(exchange::OutboxArgs),
+    /// Send the outbox to the exchange and fetch statuses (until done, or --once).
+    Sync(exchange::SyncArgs),
+    /// One sent document's receipt and status history.
+    Status(exchange::StatusArgs),
+    /// Documents addressed to your organ, kept for offline reading and signing.
+    Inbox(exchange::InboxArgs),
+    /// Queue a signed PDF as the reply to an inbox document.
+    Reply(exchange::ReplyArgs),
 }
 
 #[derive(clap::Args)]
@@ -144,6 +162,14 @@ fn main() -> ExitCode {
         Command::Token(command) => token::run(command),
         Command::Verify(args) => verify::run(args),
         Command::Trust(args) => trust::run(args),
+        Command::Config(command) => exchange::config(command),
+        Command::Login(args) => exchange::login(args),
+        Command::Queue(args) => exchange::queue(args),
+        Command::Outbox(args) => exchange::outbox(args),
+        Command::Sync(args) => exchange::sync(args),
+        Command::Status(args) => exchange::status(args),
+        Command::Inbox(args) => exchange::inbox(args),
+        Command::Reply(args) => exchange::reply(args),
     };
     ExitCode::from(code)
 }

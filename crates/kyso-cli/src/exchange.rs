@@ -1,0 +1,474 @@
+//! `kyso config`, `login`, `queue`, `outbox`, `sync`, `status`, `inbox`, `reply`: the offline
+//! outbox and inbox and the provincial exchange (kyso-sync). Argument parsing and output only.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use kyso_sync::engine::{self, SyncOptions};
+use kyso_sync::{Config, DocumentMeta, Store, SyncError, SystemClock};
+
+use crate::exit;
+
+#[derive(clap::Subcommand)]
+pub enum ConfigCommand {
+    /// Set a setting: exchange.url, exchange.client-id, sync.workers, sync.backoff-base-ms,
+    /// sync.backoff-max-ms.
+    Set { key: String, value: String },
+    /// Show the settings.
+    Show,
+}
+
+#[derive(clap::Args)]
+pub struct LoginArgs {
+    /// File holding the exchange's client secret (else KYSO_EXCHANGE_SECRET, else a prompt).
+    #[arg(long = "secret-file")]
+    secret_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct QueueArgs {
+    /// The signed PDF to send.
+    file: PathBuf,
+    /// The document's metadata (TOML; see docs/exchange-api.md). Missing fields take the
+    /// remembered defaults.
+    #[arg(long)]
+    meta: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    action: Option<OutboxAction>,
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(clap::Subcommand)]
+enum OutboxAction {
+    /// Send a refused or failed document again (after fixing what the exchange reported).
+    Retry { id: i64 },
+}
+
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    /// One pass: try each due document once, then stop.
+    #[arg(long)]
+    once: bool,
+    /// Stop waiting for retries after this many seconds.
+    #[arg(long)]
+    timeout: Option<u64>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    /// The outbox id (`kyso outbox`).
+    id: i64,
+    /// Do not ask the exchange for news; show what the store knows.
+    #[arg(long)]
+    offline: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct InboxArgs {
+    #[command(subcommand)]
+    action: Option<InboxAction>,
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(clap::Subcommand)]
+enum InboxAction {
+    /// Download the documents addressed to your organ, for offline reading and signing.
+    Fetch,
+}
+
+#[derive(clap::Args)]
+pub struct ReplyArgs {
+    /// The inbox id (`kyso inbox`).
+    id: i64,
+    /// The signed PDF answering it.
+    signed: PathBuf,
+    #[arg(long)]
+    meta: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+fn home() -> PathBuf {
+    kyso_keys::home::kyso_home()
+}
+
+/// Prints an error with its code (JSON or text) and gives the exit code.
+fn fail(e: &SyncError, json: bool) -> u8 {
+    if json {
+        let mut value = serde_json::json!({"ok": false, "code": e.code(), "error": e.to_string()});
+        if let SyncError::MetaInvalid { problems, .. } = e {
+            value["problems"] = serde_json::to_value(problems).unwrap_or_default();
+        }
+        println!("{value}");
+    } else {
+        eprintln!("kyso: [{}] {e}", e.code());
+        if let SyncError::MetaInvalid { problems, .. } = e {
+            for p in problems {
+                eprintln!("  - [{}] {p}", p.code);
+            }
+        }
+    }
+    exit::SOME_FAILED
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+pub fn config(command: ConfigCommand) -> u8 {
+    let home = home();
+    let result = (|| -> Result<Config, SyncError> {
+        let mut config = Config::load(&home)?;
+        if let ConfigCommand::Set { key, value } = &command {
+            config.set(key, value)?;
+            config.save(&home)?;
+        }
+        Ok(config)
+    })();
+    match result {
+        Ok(config) => {
+            print!("{}", toml::to_string_pretty(&config).unwrap_or_default());
+            exit::OK
+        }
+        Err(e) => fail(&e, false),
+    }
+}
+
+pub fn login(args: LoginArgs) -> u8 {
+    let secret = match read_secret(args.secret_file.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("kyso: {e:#}");
+            return exit::USAGE;
+        }
+    };
+    let result = (|| -> Result<String, SyncError> {
+        let config = Config::load(&home())?;
+        let (url, client_id) = config.exchange()?;
+        // Check the secret with the exchange before keeping it, when the exchange answers.
+        let client = kyso_sync::ExchangeClient::new(url, client_id, secret.clone())?;
+        let checked = match client.inbox() {
+            Ok(_) => "checked with the exchange",
+            Err(SyncError::InvalidClient) => return Err(SyncError::InvalidClient),
+            Err(_) => "not checked: the exchange cannot be reached now",
+        };
+        kyso_sync::config::store_secret(url, client_id, &secret)?;
+        Ok(format!(
+            "The client secret of {client_id} is stored in the OS keychain ({checked})."
+        ))
+    })();
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            exit::OK
+        }
+        Err(e) => fail(&e, false),
+    }
+}
+
+fn read_secret(file: Option<&Path>) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    let text = match file {
+        Some(path) => zeroize::Zeroizing::new(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        None => match std::env::var("KYSO_EXCHANGE_SECRET") {
+            Ok(s) => zeroize::Zeroizing::new(s),
+            Err(_) => zeroize::Zeroizing::new(
+                rpassword::prompt_password("Client secret / Mật khẩu ứng dụng: ")
+                    .context("cannot read the secret from the terminal")?,
+            ),
+        },
+    };
+    let trimmed = text.trim_end_matches(['\r', '\n']);
+    if trimmed.is_empty() {
+        anyhow::bail!("the client secret is empty");
+    }
+    Ok(zeroize::Zeroizing::new(trimmed.to_string()))
+}
+
+fn load_meta(path: &Path, store: &Store) -> Result<DocumentMeta, SyncError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SyncError::ReadInput {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let meta = DocumentMeta::from_toml(&text).map_err(|e| SyncError::MetaSyntax {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    let meta = meta.with_defaults(&store.meta_defaults()?);
+    let problems = meta.validate();
+    if problems.is_empty() {
+        Ok(meta)
+    } else {
+        Err(SyncError::MetaInvalid {
+            path: path.to_path_buf(),
+            problems,
+        })
+    }
+}
+
+pub fn queue(args: QueueArgs) -> u8 {
+    let result = (|| {
+        let mut store = Store::open(&home())?;
+        let meta = load_meta(&args.meta, &store)?;
+        store.queue(&args.file, &meta, time::OffsetDateTime::now_utc(), None)
+    })();
+    match result {
+        Ok(entry) => {
+            if args.json {
+                print_json(&entry);
+            } else {
+                println!(
+                    "Queued #{}: {} ({}), {} bytes — sent at the next sync.",
+                    entry.id, entry.attachment_name, entry.document_id, entry.size
+                );
+            }
+            exit::OK
+        }
+        Err(e) => fail(&e, args.json),
+    }
+}
+
+pub fn outbox(args: OutboxArgs) -> u8 {
+    let result = (|| {
+        let mut store = Store::open(&home())?;
+        if let Some(OutboxAction::Retry { id }) = args.action {
+            store.retry(id, time::OffsetDateTime::now_utc())?;
+        }
+        store.outbox()
+    })();
+    match result {
+        Ok(entries) => {
+            if args.json {
+                print_json(&entries);
+            } else if entries.is_empty() {
+                println!("The outbox is empty.");
+            } else {
+                for e in &entries {
+                    let status = e
+                        .status
+                        .as_ref()
+                        .map(|s| format!("{} {}", s.code, s.description))
+                        .unwrap_or_default();
+                    println!(
+                        "#{:<5} {:<8} {:<40} {} {}",
+                        e.id,
+                        format!("{:?}", e.state).to_lowercase(),
+                        e.attachment_name,
+                        status,
+                        e.last_error.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            exit::OK
+        }
+        Err(e) => fail(&e, args.json),
+    }
+}
+
+pub fn sync(args: SyncArgs) -> u8 {
+    let home = home();
+    let result = (|| {
+        let config = Config::load(&home)?;
+        let client = kyso_sync::config::client(&config)?;
+        let options = SyncOptions {
+            workers: config.sync.workers,
+            backoff: config.sync.backoff(),
+            seed: None,
+            deadline: args.timeout.map(std::time::Duration::from_secs),
+        };
+        if args.once {
+            engine::sync_once(&home, &client, &options, &SystemClock)
+        } else {
+            engine::sync_until_idle(&home, &client, &options, &SystemClock, |_| {})
+        }
+    })();
+    match result {
+        Ok(report) => {
+            if args.json {
+                print_json(&report);
+            } else {
+                for d in &report.deliveries {
+                    if let Some(error) = &d.error {
+                        println!(
+                            "#{} {}: {:?} [{}] {error}",
+                            d.id,
+                            d.attachment_name,
+                            d.state,
+                            d.error_code.as_deref().unwrap_or("")
+                        );
+                    }
+                }
+                println!(
+                    "Sent {}, refused {}, failed {}, still queued {}; {} retries, {} new statuses.",
+                    report.sent,
+                    report.refused,
+                    report.failed,
+                    report.queued,
+                    report.retries,
+                    report.statuses_added
+                );
+            }
+            if report.refused + report.failed + report.queued == 0 {
+                exit::OK
+            } else {
+                exit::SOME_FAILED
+            }
+        }
+        Err(e) => fail(&e, args.json),
+    }
+}
+
+pub fn status(args: StatusArgs) -> u8 {
+    let home = home();
+    let result = (|| {
+        let mut store = Store::open(&home)?;
+        let entry = store.outbox_entry(args.id)?;
+        let mut note = None;
+        if let (false, Some(receipt_id)) = (args.offline, &entry.receipt_id) {
+            let polled = Config::load(&home)
+                .and_then(|c| kyso_sync::config::client(&c))
+                .and_then(|client| client.status(receipt_id));
+            match polled {
+                Ok(history) => {
+                    store.record_statuses(
+                        entry.id,
+                        &history.history,
+                        time::OffsetDateTime::now_utc(),
+                    )?;
+                }
+                Err(e) => note = Some(format!("not refreshed: [{}] {e}", e.code())),
+            }
+        }
+        let entry = store.outbox_entry(args.id)?;
+        let history = store.statuses(args.id)?;
+        let attempts = store.attempts(args.id)?;
+        Ok::<_, SyncError>((entry, history, attempts, note))
+    })();
+    match result {
+        Ok((entry, history, attempts, note)) => {
+            if args.json {
+                let attempts: Vec<_> = attempts
+                    .iter()
+                    .map(|(at, outcome, detail)| serde_json::json!({"at": at, "outcome": outcome, "detail": detail}))
+                    .collect();
+                print_json(&serde_json::json!({
+                    "entry": entry, "history": history, "attempts": attempts, "note": note
+                }));
+            } else {
+                println!(
+                    "#{} {} — {:?}",
+                    entry.id, entry.attachment_name, entry.state
+                );
+                println!("  document id: {}", entry.document_id);
+                if let Some(r) = &entry.receipt_id {
+                    println!(
+                        "  receipt:     {r} ({})",
+                        entry.received_at.as_deref().unwrap_or("")
+                    );
+                }
+                for s in &history {
+                    println!("  {} {} — {}", s.timestamp, s.code, s.description);
+                }
+                if let Some(e) = &entry.last_error {
+                    println!("  last error:  {e}");
+                }
+                if let Some(n) = note {
+                    println!("  ({n})");
+                }
+            }
+            exit::OK
+        }
+        Err(e) => fail(&e, args.json),
+    }
+}
+
+pub fn inbox(args: InboxArgs) -> u8 {
+    let home = home();
+    let result = (|| {
+        if let Some(InboxAction::Fetch) = args.action {
+            let config = Config::load(&home)?;
+            let client = kyso_sync::config::client(&config)?;
+            let added = engine::fetch_inbox(&home, &client, &SystemClock)?;
+            if !args.json {
+                println!("{} new document(s) fetched.", added.len());
+            }
+        }
+        Store::open(&home)?.inbox()
+    })();
+    match result {
+        Ok(entries) => {
+            if args.json {
+                print_json(&entries);
+            } else {
+                for e in &entries {
+                    println!(
+                        "#{:<5} {} — {} ({})",
+                        e.id, e.document_id, e.subject, e.from_name
+                    );
+                    for a in &e.attachments {
+                        println!("        {} {}", a.name, a.path.display());
+                    }
+                }
+            }
+            exit::OK
+        }
+        Err(e) => fail(&e, args.json),
+    }
+}
+
+pub fn reply(args: ReplyArgs) -> u8 {
+    let result = (|| {
+        let mut store = Store::open(&home())?;
+        let text = std::fs::read_to_string(&args.meta).map_err(|e| SyncError::ReadInput {
+            path: args.meta.clone(),
+            source: e,
+        })?;
+        let meta = DocumentMeta::from_toml(&text).map_err(|e| SyncError::MetaSyntax {
+            path: args.meta.clone(),
+            detail: e.to_string(),
+        })?;
+        // A reply goes to the answered document's sender unless the file names recipients:
+        // the remembered recipients are not a default here.
+        let recipients = meta.to.clone();
+        let mut meta = meta.with_defaults(&store.meta_defaults()?);
+        meta.to = recipients;
+        engine::queue_reply(
+            &mut store,
+            args.id,
+            &args.signed,
+            meta,
+            time::OffsetDateTime::now_utc(),
+        )
+    })();
+    match result {
+        Ok(entry) => {
+            if args.json {
+                print_json(&entry);
+            } else {
+                println!(
+                    "Reply queued #{}: {} answers inbox #{} — sent at the next sync.",
+                    entry.id, entry.attachment_name, args.id
+                );
+            }
+            exit::OK
+        }
+        Err(e) => fail(&e, args.json),
+    }
+}
