@@ -369,11 +369,13 @@ async fn token(
         _ => basic_credentials(&headers).unwrap_or_default(),
     };
     let Some(client) = st.config.authenticate(&id, &secret) else {
+        // RFC 6749 §5.2: a 401 names the scheme the client may authenticate with.
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "unknown client id or wrong secret",
-        ));
+        )
+        .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"kyso-exchange\""));
     };
     let answer = st.issue_token(client)?;
     Ok((
@@ -825,6 +827,18 @@ fn check_message(message: &Message) -> Result<Vec<String>, ApiError> {
             missing.join(", ")
         )));
     }
+    // An agency code that is not one (QĐ 20/2020/QĐ-TTg) names an inbox nobody reads: the
+    // sender must learn it now, not believe the document arrived.
+    let organs = std::iter::once(("From", &message.meta.from))
+        .chain(message.meta.to.iter().map(|o| ("To", o)));
+    for (role, organ) in organs {
+        if !kyso_sync::meta::is_organ_id(&organ.organ_id) {
+            return Err(invalid_edxml(format!(
+                "{role}/OrganId \"{}\" is not an agency code (e.g. 000.00.00.H35)",
+                organ.organ_id
+            )));
+        }
+    }
     if !message.attachments.is_empty() {
         return Err(invalid_edxml(
             "attachments travel as blobs: the message must not carry AttachmentEncoded",
@@ -882,6 +896,18 @@ async fn post_document(
 
     let message = edxml::parse(&body).map_err(|e| invalid_edxml(e.to_string()))?;
     let shas = check_message(&message)?;
+    // A client speaks for its own organ only: a message "From" another agency would land in
+    // the recipients' inboxes under a name that did not send it.
+    if message.meta.from.organ_id != caller.organ_id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "sender_mismatch",
+            format!(
+                "this client sends for the organ {}, not for From/OrganId {}",
+                caller.organ_id, message.meta.from.organ_id
+            ),
+        ));
+    }
     let mut attachments = Vec::new();
     let mut pdfs = Vec::new();
     for (reference, sha) in message.references.iter().zip(&shas) {

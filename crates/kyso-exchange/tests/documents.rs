@@ -114,6 +114,28 @@ fn missing_attachments_and_bad_messages() {
     let bad_ref = message(&[TO], &[("qd.pdf", "not-a-sha")], "4");
     let mut r = s.post_document(&token, "k-badref", &bad_ref).expect("POST");
     assert_error(&mut r, 422, "invalid_edxml");
+
+    // A recipient that is no agency code would be an inbox nobody reads: refused now.
+    s.patch(&token, &sha, 5000, 10_000, &data[5000..])
+        .expect("PATCH the rest");
+    for bad_to in ["H35", "000.00.00.h35"] {
+        let xml = message(&[bad_to], &[("qd.pdf", &sha)], "5");
+        let mut r = s
+            .post_document(&token, &format!("k-to-{bad_to}"), &xml)
+            .expect("POST");
+        let v = assert_error(&mut r, 422, "invalid_edxml");
+        assert!(v["message"].as_str().unwrap_or("").contains(bad_to), "{v}");
+    }
+    // A client speaks for its own organ only: the same message "From" another agency is
+    // refused, whoever it is addressed to.
+    let spoofed = message(&[TO], &[("qd.pdf", &sha)], "6").replace(
+        "<edXML:OrganId>000.00.00.H35</edXML:OrganId>",
+        "<edXML:OrganId>000.00.00.G22</edXML:OrganId>",
+    );
+    assert!(spoofed.contains("000.00.00.G22"), "the sender was replaced");
+    let mut r = s.post_document(&token, "k-spoof", &spoofed).expect("POST");
+    assert_error(&mut r, 403, "sender_mismatch");
+    assert_eq!(s.documents_json().as_array().map(Vec::len), Some(0));
 }
 
 #[test]

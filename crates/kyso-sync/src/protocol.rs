@@ -41,12 +41,17 @@ pub struct TokenResponse {
 
 /// Every error answer's body. `error` is a stable code; `message` is for people.
 ///
-/// Codes: `invalid_client` (401 on the token endpoint), `invalid_token` (401, the token is
-/// unknown or expired: get a new one), `offset_mismatch` (409, see `Upload-Offset`),
-/// `blob_too_large`, `chunk_too_large`, `digest_mismatch` (the finished blob does not hash to
-/// its name; the server discarded it), `attachment_missing` (409, a referenced blob is not
-/// complete), `invalid_edxml` (422), `idempotency_conflict` (422, the key was used for another
-/// message), `not_found` (404), `injected_fault` (500/503/429 from fault injection).
+/// Codes (the full list, with the status each comes with, is `ErrorCode` in
+/// docs/exchange-api.yaml): `invalid_client` (401 on the token endpoint), `invalid_request`
+/// and `unsupported_grant_type` (400 on the token endpoint), `invalid_token` (401, the token
+/// is missing, unknown or expired: get a new one), `bad_request` (400), `sender_mismatch` (403,
+/// the message's `From/OrganId` is not the client's organ), `not_found` (404),
+/// `method_not_allowed` (405), `offset_mismatch` (409, see `Upload-Offset`),
+/// `attachment_missing` (409, a referenced blob is not complete), `blob_too_large`,
+/// `chunk_too_large`, `payload_too_large` (413), `digest_mismatch` (422, the finished blob does
+/// not hash to its name; the server discarded it), `invalid_edxml` (422),
+/// `idempotency_conflict` (422, the key was used for another message), `internal_error` (500),
+/// `injected_fault` (500/503/429 from fault injection).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
