@@ -57,8 +57,13 @@ pub struct SyncArgs {
     #[arg(long)]
     once: bool,
     /// Stop waiting for retries after this many seconds.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "watch")]
     timeout: Option<u64>,
+    /// Keep running: send whatever is queued whenever the exchange can be reached, poll
+    /// statuses and the inbox every `sync.poll-seconds` (one line, or one JSON object, per
+    /// pass). Stop it with Ctrl-C; nothing is lost when it is killed.
+    #[arg(long, conflicts_with = "once")]
+    watch: bool,
     #[arg(long)]
     json: bool,
 }
@@ -284,6 +289,9 @@ pub fn outbox(args: OutboxArgs) -> u8 {
 
 pub fn sync(args: SyncArgs) -> u8 {
     let home = home();
+    if args.watch {
+        return watch(&home, args.json);
+    }
     let result = (|| {
         let config = Config::load(&home)?;
         let client = kyso_sync::config::client(&config)?;
@@ -332,6 +340,38 @@ pub fn sync(args: SyncArgs) -> u8 {
             }
         }
         Err(e) => fail(&e, args.json),
+    }
+}
+
+/// `kyso sync --watch`: the background sync in the foreground, until the process is stopped.
+fn watch(home: &Path, json: bool) -> u8 {
+    let _background = kyso_sync::Background::start(
+        home,
+        std::sync::Arc::new(SystemClock),
+        move |status: &kyso_sync::SyncStatus| {
+            if json {
+                println!("{}", serde_json::to_string(status).unwrap_or_default());
+            } else {
+                let problem = match (&status.error_code, &status.error) {
+                    (Some(code), Some(error)) => format!(" [{code}] {error}"),
+                    _ => String::new(),
+                };
+                println!(
+                    "{} {:?}: sent {}, queued {}, needing attention {}, new in the inbox {}{problem}",
+                    status.last_attempt,
+                    status.connection,
+                    status.sent,
+                    status.queued,
+                    status.needs_attention,
+                    status.inbox_added
+                );
+            }
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+        },
+    );
+    loop {
+        std::thread::park();
     }
 }
 

@@ -562,3 +562,98 @@ ls -A "$HOME_DIR/store/tmp" > "$OUT/tmp.txt"
         "no partial copy is left in the store"
     );
 }
+
+/// Reads JSON lines from `kyso sync --watch --json` until one satisfies `want` (or panics
+/// after `timeout`, listing what was seen).
+fn wait_for_status(
+    lines: &std::sync::mpsc::Receiver<serde_json::Value>,
+    timeout: Duration,
+    what: &str,
+    want: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + timeout;
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(status) if want(&status) => return status,
+            Ok(status) => seen.push(status),
+            Err(_) => break,
+        }
+    }
+    panic!("kyso sync --watch never reported {what}; it said:\n{seen:#?}");
+}
+
+/// The background sync (what the desktop app runs): started while the exchange is down, it
+/// delivers a document queued in the meantime as soon as the exchange is back, with no
+/// further command, and fetches the inbox on its own.
+#[test]
+fn the_background_sync_delivers_as_soon_as_the_exchange_is_back() {
+    let dir = out_dir("sync-watch");
+    let mut exchange = Exchange::start(&dir.join("server"), &server_config(""));
+    let client = Client::new(&dir.join("home"), &exchange.url(), CLIENT_ID, CLIENT_SECRET);
+    client.ok(&["config", "set", "sync.poll-seconds", "1"]);
+    exchange.stop();
+
+    let mut watch = common::KillOnDrop(
+        client
+            .kyso()
+            .args(["sync", "--watch", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("kyso sync --watch"),
+    );
+    let stdout = watch.0.stdout.take().expect("stdout");
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) {
+                let _ = tx.send(value);
+            }
+        }
+    });
+    wait_for_status(&lines, Duration::from_secs(30), "offline", |s| {
+        s["connection"] == "offline" && s["error_code"] == "EXCHANGE_UNREACHABLE"
+    });
+
+    // Signed and queued offline; the loop keeps trying.
+    let file = signed_pdfs(&dir, 1).remove(0);
+    let entry = client.queue(&file, &write_meta(&dir, 9));
+    wait_for_status(
+        &lines,
+        Duration::from_secs(30),
+        "one queued document",
+        |s| s["connection"] == "offline" && s["queued"] == 1,
+    );
+    assert!(exchange.documents().is_empty());
+
+    // Back online: delivered without anyone asking; then the inbox is fetched too.
+    exchange.restart();
+    let online = wait_for_status(&lines, Duration::from_secs(30), "delivery", |s| {
+        s["connection"] == "online" && s["queued"] == 0
+    });
+    assert!(online["last_success"].is_string(), "{online}");
+    assert_exactly_once(&client, &exchange, 1);
+    assert_eq!(
+        exchange.documents()[0]["idempotency_key"],
+        entry["idempotency_key"]
+    );
+    exchange.send_to(
+        ORGAN_ID,
+        &fixtures().corpus.join("reportlab-vi.pdf"),
+        "Công văn đến trong lúc chạy nền",
+    );
+    wait_for_status(&lines, Duration::from_secs(30), "an inbox fetch", |s| {
+        s["inbox_added"] == 1
+    });
+    let (_, inbox) = client.json(&["inbox"]);
+    assert_eq!(
+        inbox[0]["subject"], "Công văn đến trong lúc chạy nền",
+        "{inbox}"
+    );
+    drop(watch);
+}

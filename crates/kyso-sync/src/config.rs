@@ -9,6 +9,7 @@
 //! workers = 4              # documents sent at once
 //! backoff_base_ms = 1000   # first retry delay; doubles per attempt, with jitter
 //! backoff_max_ms = 300000  # never waits longer than this between tries
+//! poll_seconds = 120       # background sync: statuses, inbox, a reachable exchange
 //! ```
 //!
 //! The client secret is not here: it lives in the OS keychain ([`secret_account`]).
@@ -44,6 +45,10 @@ pub struct SyncConfig {
     pub backoff_base_ms: u64,
     #[serde(default = "default_backoff_max_ms")]
     pub backoff_max_ms: u64,
+    /// How often the background sync (desktop app, `kyso sync --watch`) looks for statuses,
+    /// inbox documents and a reachable exchange.
+    #[serde(default = "default_poll_seconds")]
+    pub poll_seconds: u64,
 }
 
 fn default_workers() -> usize {
@@ -55,6 +60,11 @@ fn default_backoff_base_ms() -> u64 {
 fn default_backoff_max_ms() -> u64 {
     300_000
 }
+/// Provincial platforms are polled every few minutes (DOMAIN.md §4); two is a compromise
+/// between news arriving soon and a laptop's battery.
+fn default_poll_seconds() -> u64 {
+    120
+}
 
 impl Default for SyncConfig {
     fn default() -> Self {
@@ -62,6 +72,7 @@ impl Default for SyncConfig {
             workers: default_workers(),
             backoff_base_ms: default_backoff_base_ms(),
             backoff_max_ms: default_backoff_max_ms(),
+            poll_seconds: default_poll_seconds(),
         }
     }
 }
@@ -82,6 +93,7 @@ pub const KEYS: &[&str] = &[
     "sync.workers",
     "sync.backoff-base-ms",
     "sync.backoff-max-ms",
+    "sync.poll-seconds",
 ];
 
 impl Config {
@@ -144,6 +156,7 @@ impl Config {
             "sync.workers" => self.sync.workers = number(value)?.clamp(1, 32) as usize,
             "sync.backoff-base-ms" => self.sync.backoff_base_ms = number(value)?.max(1),
             "sync.backoff-max-ms" => self.sync.backoff_max_ms = number(value)?.max(1),
+            "sync.poll-seconds" => self.sync.poll_seconds = number(value)?.clamp(1, 86_400),
             other => {
                 return Err(invalid(format!(
                     "unknown setting \"{other}\"; known: {}",

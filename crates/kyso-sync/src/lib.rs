@@ -3,6 +3,7 @@
 //! document reaches the exchange exactly once, whatever crashes or drops in between
 //! (ARCHITECTURE principle 8).
 
+pub mod background;
 pub mod client;
 pub mod config;
 pub mod edxml;
@@ -13,6 +14,7 @@ pub mod meta;
 pub mod protocol;
 pub mod store;
 
+pub use background::{Background, Connection, SyncStatus};
 pub use client::ExchangeClient;
 pub use config::Config;
 pub use engine::{Backoff, Clock, SyncOptions, SyncReport, SystemClock};

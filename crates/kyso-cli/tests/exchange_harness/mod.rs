@@ -17,9 +17,21 @@ pub const PEER_ID: &str = "sotttt-hanam";
 pub const PEER_SECRET: &str = "so-tt-tt-secret";
 pub const PEER_ORGAN: &str = "000.01.35.H35";
 
-/// The `kyso-exchange` binary: built next to `kyso` by `cargo test --workspace`; built here
-/// when a single package's tests run.
+/// The `kyso-exchange` binary. `make test` builds it in the same `cargo test --workspace` run
+/// (cargo builds every target before it runs a test) and names it in `KYSO_TEST_EXCHANGE_BIN`;
+/// otherwise (`cargo test -p kyso-cli`) it is built here, once, next to `kyso`. Building it
+/// here under `make test` would resolve features for that one package and rebuild half the
+/// dependency tree.
 pub fn exchange_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("KYSO_TEST_EXCHANGE_BIN") {
+        let bin = PathBuf::from(bin);
+        assert!(
+            bin.exists(),
+            "KYSO_TEST_EXCHANGE_BIN={} is missing",
+            bin.display()
+        );
+        return bin;
+    }
     let kyso = PathBuf::from(env!("CARGO_BIN_EXE_kyso"));
     let bin = kyso.with_file_name("kyso-exchange");
     static BUILD: std::sync::Once = std::sync::Once::new();
