@@ -4,7 +4,9 @@
 #
 #   scripts/desktop-e2e.sh BINARY
 #
-# Optional env for a real signature: KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD.
+# Optional env for a real signature: KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD; and
+# KYSO_E2E_EXCHANGE_PKI to send the signed PDF to a real reference exchange (needs the `kyso`
+# and `kyso-exchange` binaries next to BINARY).
 # Needs: tauri-driver (cargo install tauri-driver --locked), WebKitWebDriver
 # (apt: webkit2gtk-driver), Xvfb, curl, node. Screenshots go to target/e2e/.
 set -euo pipefail
@@ -18,6 +20,45 @@ done
 
 source "$REPO/scripts/headless-session.sh"
 start_headless_session e2e
+
+# The send-to-exchange steps (KYSO_E2E_EXCHANGE_PKI: the test PKI whose root the exchange
+# trusts): a real keyring on the session's bus, the real reference exchange on loopback, and
+# Kyso configured and logged in with the CLI, as an administrator does (`make run` does the
+# same). The app inherits KYSO_HOME and KYSO_KEYCHAIN_SERVICE through tauri-driver.
+if [ -n "${KYSO_E2E_EXCHANGE_PKI:-}" ]; then
+  BIN_DIR="$(dirname "$BIN")"
+  for tool in gnome-keyring-daemon secret-tool "$BIN_DIR/kyso" "$BIN_DIR/kyso-exchange"; do
+    command -v "$tool" >/dev/null || { echo "e2e: missing $tool" >&2; exit 2; }
+  done
+  mkdir -m700 -p "$WORK/keyring/run"
+  printf kyso-e2e | HOME="$WORK/keyring" XDG_RUNTIME_DIR="$WORK/keyring/run" \
+    gnome-keyring-daemon --foreground --unlock --components=secrets >"$WORK/keyring.log" 2>&1 &
+  EXTRA_PIDS+=("$!")
+  export KYSO_KEYCHAIN_SERVICE="kyso-e2e-$$"
+  for _ in $(seq 100); do
+    printf probe | timeout 5 secret-tool store --label=kyso-probe kyso-probe "$KYSO_KEYCHAIN_SERVICE" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  cat > "$WORK/exchange.toml" <<TOML
+trust_anchors = ["$(realpath "$KYSO_E2E_EXCHANGE_PKI")/root.pem"]
+
+[[clients]]
+client_id = "e2e"
+client_secret = "e2e-bí-mật"
+organ_id = "000.00.00.H35"
+organ_name = "Ủy ban nhân dân tỉnh Hà Nam"
+TOML
+  "$BIN_DIR/kyso-exchange" serve --addr 127.0.0.1:0 --db "$WORK/exchange.db" \
+    --config "$WORK/exchange.toml" >"$WORK/exchange.log" 2>&1 &
+  EXTRA_PIDS+=("$!")
+  for _ in $(seq 100); do grep -q "listening on" "$WORK/exchange.log" && break; sleep 0.1; done
+  EXCHANGE_URL="$(sed -n 's/^listening on //p' "$WORK/exchange.log" | head -n 1)"
+  [ -n "$EXCHANGE_URL" ] || { echo "e2e: kyso-exchange did not start" >&2; cat "$WORK/exchange.log" >&2; exit 1; }
+  "$BIN_DIR/kyso" config set exchange.url "$EXCHANGE_URL" >/dev/null
+  "$BIN_DIR/kyso" config set exchange.client-id e2e >/dev/null
+  KYSO_EXCHANGE_SECRET="e2e-bí-mật" "$BIN_DIR/kyso" login </dev/null
+  export KYSO_E2E_EXCHANGE_BIN="$BIN_DIR/kyso-exchange" KYSO_E2E_EXCHANGE_DB="$WORK/exchange.db"
+fi
 
 tauri-driver --port "$PORT" --native-port "$((PORT + 1))" >"$WORK/driver.log" 2>&1 &
 DRIVER_PID=$!

@@ -12,6 +12,12 @@ fn main() {
             "engine_info",
             "suggest_output",
             "sign_pdf",
+            "outbox_list",
+            "meta_defaults",
+            "queue_document",
+            "outbox_retry",
+            "sync_now",
+            "sync_status",
         ]));
     if let Err(e) = tauri_build::try_build(attrs) {
         // Build scripts report failures by panicking; say what to do first.

@@ -3,9 +3,10 @@
 use std::path::Path;
 
 use crate::dto::{
-    EngineInfo, ErrorDto, SignRequest, SignResult, SuggestOutputRequest, SuggestOutputResponse,
-    codes,
+    DocumentMetaDto, EngineInfo, ErrorDto, OutboxItemDto, QueueRequest, SignRequest, SignResult,
+    SuggestOutputRequest, SuggestOutputResponse, SyncStatusDto, codes,
 };
+use crate::sync::SyncService;
 
 /// The engine's version, for the header.
 #[tauri::command]
@@ -55,6 +56,88 @@ fn sign_blocking(req: &SignRequest) -> Result<SignResult, ErrorDto> {
     };
     let outcome = kyso_core::sign_file(Path::new(input), Path::new(output), &signer, &options)?;
     Ok(outcome.into())
+}
+
+/// Runs `work` off the UI thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ErrorDto> + Send + 'static,
+) -> Result<T, ErrorDto> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| ErrorDto::new(codes::INTERNAL, format!("background task failed: {e}")))?
+}
+
+fn open_store() -> Result<kyso_sync::Store, ErrorDto> {
+    Ok(kyso_sync::Store::open(&kyso_keys::home::kyso_home())?)
+}
+
+/// The outbox, newest first.
+#[tauri::command]
+pub async fn outbox_list() -> Result<Vec<OutboxItemDto>, ErrorDto> {
+    blocking(|| {
+        Ok(open_store()?
+            .outbox()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    })
+    .await
+}
+
+/// The metadata remembered from the last document sent (sender, recipients, signer…).
+#[tauri::command]
+pub async fn meta_defaults() -> Result<DocumentMetaDto, ErrorDto> {
+    blocking(|| Ok(DocumentMetaDto::from(&open_store()?.meta_defaults()?))).await
+}
+
+/// Puts a signed PDF in the outbox (the store keeps a copy) and wakes the background sync.
+#[tauri::command]
+pub async fn queue_document(
+    request: QueueRequest,
+    sync: tauri::State<'_, SyncService>,
+) -> Result<OutboxItemDto, ErrorDto> {
+    let entry = blocking(move || {
+        let file = required(&request.file, "signed PDF")?.to_owned();
+        let meta = kyso_sync::DocumentMeta::from(request.meta);
+        let entry = open_store()?.queue(
+            Path::new(&file),
+            &meta,
+            time::OffsetDateTime::now_utc(),
+            None,
+        )?;
+        Ok(OutboxItemDto::from(entry))
+    })
+    .await?;
+    sync.wake();
+    Ok(entry)
+}
+
+/// Sends a refused or failed document again, after the user fixed the cause.
+#[tauri::command]
+pub async fn outbox_retry(
+    id: i64,
+    sync: tauri::State<'_, SyncService>,
+) -> Result<OutboxItemDto, ErrorDto> {
+    let entry = blocking(move || {
+        Ok(OutboxItemDto::from(
+            open_store()?.retry(id, time::OffsetDateTime::now_utc())?,
+        ))
+    })
+    .await?;
+    sync.wake();
+    Ok(entry)
+}
+
+/// "Sync now": the background sync runs a pass at once.
+#[tauri::command]
+pub fn sync_now(sync: tauri::State<'_, SyncService>) {
+    sync.wake();
+}
+
+/// The last status of the background sync (also sent as the `sync-status` event).
+#[tauri::command]
+pub fn sync_status(sync: tauri::State<'_, SyncService>) -> Option<SyncStatusDto> {
+    sync.last()
 }
 
 fn required<'a>(value: &'a str, what: &str) -> Result<&'a str, ErrorDto> {

@@ -106,6 +106,10 @@ impl From<kyso_core::SignOutcome> for SignResult {
 pub struct ErrorDto {
     pub code: String,
     pub message: String,
+    /// For `META_INVALID`: every problem of the metadata, each naming its field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub problems: Option<Vec<FieldProblemDto>>,
 }
 
 impl ErrorDto {
@@ -113,6 +117,7 @@ impl ErrorDto {
         Self {
             code: code.to_owned(),
             message: message.into(),
+            problems: None,
         }
     }
 }
@@ -126,6 +131,245 @@ impl From<kyso_core::Error> for ErrorDto {
 impl From<kyso_keys::KeyError> for ErrorDto {
     fn from(e: kyso_keys::KeyError) -> Self {
         Self::new(e.code(), e.to_string())
+    }
+}
+
+impl From<kyso_sync::SyncError> for ErrorDto {
+    fn from(e: kyso_sync::SyncError) -> Self {
+        let problems = match &e {
+            kyso_sync::SyncError::MetaInvalid { problems, .. } => Some(
+                problems
+                    .iter()
+                    .map(|p| FieldProblemDto {
+                        field: p.field.clone(),
+                        code: p.code.to_owned(),
+                        message_vi: p.message_vi.clone(),
+                        message_en: p.message_en.clone(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        Self {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            problems,
+        }
+    }
+}
+
+/// One problem in the metadata of a document to send (kyso_sync::FieldProblem).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldProblemDto {
+    /// The field as the metadata names it, e.g. `from.organ_id`, `to[0].name`.
+    pub field: String,
+    pub code: String,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
+/// An agency (`From`, `To` of edXML): its code under QĐ 20/2020/QĐ-TTg and its name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganDto {
+    pub organ_id: String,
+    pub name: String,
+}
+
+/// What the official fills in before a signed document goes to the exchange: the edXML
+/// header of kyso_sync::DocumentMeta, flattened for a form. Dates are `yyyy-mm-dd`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentMetaDto {
+    pub from: OrganDto,
+    pub to: Vec<OrganDto>,
+    pub code_number: String,
+    pub code_notation: String,
+    pub promulgation_place: String,
+    pub promulgation_date: String,
+    /// The numeric document type code, with its name (e.g. "1", "Quyết định").
+    pub document_type: String,
+    pub document_type_name: String,
+    pub subject: String,
+    pub signer_competence: String,
+    pub signer_position: String,
+    pub signer_full_name: String,
+    /// 0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc, 4 hỏa tốc hẹn giờ.
+    pub priority: u8,
+    #[serde(default)]
+    #[ts(optional)]
+    pub due_date: Option<String>,
+}
+
+fn organ_to_core(o: OrganDto) -> kyso_sync::Organ {
+    kyso_sync::Organ {
+        organ_id: o.organ_id.trim().to_owned(),
+        name: o.name.trim().to_owned(),
+        ..Default::default()
+    }
+}
+
+fn organ_from_core(o: &kyso_sync::Organ) -> OrganDto {
+    OrganDto {
+        organ_id: o.organ_id.clone(),
+        name: o.name.clone(),
+    }
+}
+
+impl From<DocumentMetaDto> for kyso_sync::DocumentMeta {
+    fn from(m: DocumentMetaDto) -> Self {
+        kyso_sync::DocumentMeta {
+            from: organ_to_core(m.from),
+            to: m
+                .to
+                .into_iter()
+                .filter(|o| !(o.organ_id.trim().is_empty() && o.name.trim().is_empty()))
+                .map(organ_to_core)
+                .collect(),
+            code_number: m.code_number.trim().to_owned(),
+            code_notation: m.code_notation.trim().to_owned(),
+            promulgation_place: m.promulgation_place.trim().to_owned(),
+            promulgation_date: m.promulgation_date.trim().to_owned(),
+            document_type: m.document_type.trim().to_owned(),
+            document_type_name: m.document_type_name.trim().to_owned(),
+            subject: m.subject.trim().to_owned(),
+            signer: kyso_sync::SignerInfo {
+                competence: m.signer_competence.trim().to_owned(),
+                position: m.signer_position.trim().to_owned(),
+                full_name: m.signer_full_name.trim().to_owned(),
+            },
+            priority: m.priority,
+            due_date: m
+                .due_date
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty()),
+            ..Default::default()
+        }
+    }
+}
+
+impl From<&kyso_sync::DocumentMeta> for DocumentMetaDto {
+    fn from(m: &kyso_sync::DocumentMeta) -> Self {
+        DocumentMetaDto {
+            from: organ_from_core(&m.from),
+            to: m.to.iter().map(organ_from_core).collect(),
+            code_number: m.code_number.clone(),
+            code_notation: m.code_notation.clone(),
+            promulgation_place: m.promulgation_place.clone(),
+            promulgation_date: m.promulgation_date.clone(),
+            document_type: m.document_type.clone(),
+            document_type_name: m.document_type_name.clone(),
+            subject: m.subject.clone(),
+            signer_competence: m.signer.competence.clone(),
+            signer_position: m.signer.position.clone(),
+            signer_full_name: m.signer.full_name.clone(),
+            priority: m.priority,
+            due_date: m.due_date.clone(),
+        }
+    }
+}
+
+/// Put a signed PDF in the outbox with its metadata.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRequest {
+    /// The signed PDF; the store keeps its own copy.
+    pub file: String,
+    pub meta: DocumentMetaDto,
+}
+
+/// One document of the outbox, as the outbox list shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxItemDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub attachment_name: String,
+    pub document_id: String,
+    pub subject: String,
+    /// `queued`, `sent`, `refused` or `failed`.
+    pub state: String,
+    pub attempts: u32,
+    pub queued_at: String,
+    #[ts(optional)]
+    pub receipt_id: Option<String>,
+    /// The newest edXML status: code (01, 02, 03…), its text and time.
+    #[ts(optional)]
+    pub status_code: Option<String>,
+    #[ts(optional)]
+    pub status_description: Option<String>,
+    #[ts(optional)]
+    pub status_time: Option<String>,
+    #[ts(optional)]
+    pub error_code: Option<String>,
+    #[ts(optional)]
+    pub error: Option<String>,
+}
+
+impl From<kyso_sync::OutboxEntry> for OutboxItemDto {
+    fn from(e: kyso_sync::OutboxEntry) -> Self {
+        let state = match e.state {
+            kyso_sync::OutboxState::Queued => "queued",
+            kyso_sync::OutboxState::Sent => "sent",
+            kyso_sync::OutboxState::Refused => "refused",
+            kyso_sync::OutboxState::Failed => "failed",
+        };
+        OutboxItemDto {
+            id: e.id,
+            attachment_name: e.attachment_name,
+            document_id: e.document_id,
+            subject: e.subject,
+            state: state.to_owned(),
+            attempts: e.attempts,
+            queued_at: e.queued_at,
+            receipt_id: e.receipt_id,
+            status_code: e.status.as_ref().map(|s| s.code.clone()),
+            status_description: e.status.as_ref().map(|s| s.description.clone()),
+            status_time: e.status.map(|s| s.timestamp),
+            error_code: e.last_error_code,
+            error: e.last_error,
+        }
+    }
+}
+
+/// Where the background sync stands (kyso_sync::SyncStatus); also the `sync-status` event.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusDto {
+    /// `not-configured`, `not-logged-in`, `offline`, `online`, `error` or `busy`.
+    pub connection: String,
+    #[ts(optional)]
+    pub exchange_url: Option<String>,
+    pub last_attempt: String,
+    #[ts(optional)]
+    pub last_success: Option<String>,
+    #[ts(optional)]
+    pub error_code: Option<String>,
+    #[ts(optional)]
+    pub error: Option<String>,
+    pub queued: u32,
+    pub needs_attention: u32,
+    pub inbox_added: u32,
+}
+
+impl From<&kyso_sync::SyncStatus> for SyncStatusDto {
+    fn from(s: &kyso_sync::SyncStatus) -> Self {
+        let connection = serde_json::to_value(s.connection)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        SyncStatusDto {
+            connection,
+            exchange_url: s.exchange_url.clone(),
+            last_attempt: s.last_attempt.clone(),
+            last_success: s.last_success.clone(),
+            error_code: s.error_code.clone(),
+            error: s.error.clone(),
+            queued: u32::try_from(s.queued).unwrap_or(u32::MAX),
+            needs_attention: u32::try_from(s.needs_attention).unwrap_or(u32::MAX),
+            inbox_added: u32::try_from(s.inbox_added).unwrap_or(u32::MAX),
+        }
     }
 }
 

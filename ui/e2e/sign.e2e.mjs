@@ -6,7 +6,9 @@
 // Env: KYSO_DESKTOP_BIN (the built binary), WEBDRIVER_URL (default
 // http://127.0.0.1:4444), KYSO_E2E_SHOT_DIR (screenshots), and optionally a real
 // signing fixture: KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD.
-import { mkdtempSync, writeFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync, existsSync, mkdirSync, rmSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
@@ -50,6 +52,7 @@ class Session {
   async click(css) { await wd("POST", `${this.base}/element/${await this.$(css)}/click`, {}); }
   async text(css) { return wd("GET", `${this.base}/element/${await this.$(css)}/text`); }
   async prop(css, name) { return wd("GET", `${this.base}/element/${await this.$(css)}/property/${name}`); }
+  async attr(css, name) { return wd("GET", `${this.base}/element/${await this.$(css)}/attribute/${name}`); }
   async exists(css) {
     const found = await wd("POST", `${this.base}/elements`, { using: "css selector", value: css });
     return found.length > 0;
@@ -138,6 +141,57 @@ try {
       assert.ok(existsSync(out), "signed file written");
       await s.screenshot("e2e-signed.png");
     });
+
+    const { KYSO_E2E_EXCHANGE_BIN: exchangeBin, KYSO_E2E_EXCHANGE_DB: exchangeDb } = process.env;
+    if (exchangeBin && exchangeDb) {
+      const fill = async (fields) => {
+        for (const [id, value] of Object.entries(fields)) await s.type(`[data-testid=${id}]`, value);
+      };
+      await step("sending: a wrong agency code is shown under its field, nothing is queued", async () => {
+        await until("send form", () => s.exists("[data-testid=send-card] form"));
+        await fill({
+          "meta-from-id": "H35",
+          "meta-from-name": "Ủy ban nhân dân tỉnh Hà Nam",
+          "meta-to-0-id": "000.01.35.H35",
+          "meta-to-0-name": "Sở Thông tin và Truyền thông tỉnh Hà Nam",
+          "meta-code-number": "123",
+          "meta-code-notation": "QĐ-UBND",
+          "meta-place": "Phủ Lý",
+          "meta-type": "1",
+          "meta-type-name": "Quyết định",
+          "meta-subject": "Về việc phê duyệt Kế hoạch chuyển đổi số năm 2027",
+          "meta-competence": "TM. Ủy ban nhân dân",
+          "meta-position": "Chủ tịch",
+          "meta-full-name": "Nguyễn Văn An",
+        });
+        await s.click("[data-testid=send-button]");
+        const field = await until("a problem under the sender's code", async () =>
+          (await s.exists("[data-testid=problem][data-field='from.organ_id']")) && "shown");
+        assert.equal(field, "shown");
+        assert.match(await s.text("[data-testid=problem][data-field='from.organ_id']"), /H35/);
+        assert.equal(await s.exists("[data-testid=outbox-row]"), false, "nothing queued");
+        await s.screenshot("e2e-send-problem.png");
+      });
+
+      await step("sending: the signed PDF goes through the outbox and reaches the exchange (01)", async () => {
+        await fill({ "meta-from-id": "000.00.00.H35" });
+        await s.click("[data-testid=send-button]");
+        await until("queued", () => s.exists("[data-testid=send-queued]"), 30000);
+        // The background sync delivers it with no further click; the row turns "sent".
+        const row = "[data-testid=outbox-row][data-state=sent]";
+        await until("delivered", () => s.exists(row), 60000);
+        assert.equal(await s.text(`${row} [data-testid=outbox-status-code]`), "01");
+        assert.equal(await s.attr("[data-testid=sync-connection]", "data-connection"), "online");
+        const docs = JSON.parse(execFileSync(exchangeBin, ["documents", "--json", "--db", exchangeDb], { encoding: "utf8" }));
+        assert.equal(docs.length, 1, "exactly one document arrived");
+        const sha = createHash("sha256").update(readFileSync(join(work, "signed.pdf"))).digest("hex");
+        assert.equal(docs[0].attachments[0].sha256, sha, "the signed bytes arrived");
+        assert.equal(docs[0].from_organ_id, "000.00.00.H35");
+        await s.screenshot("e2e-sent.png");
+      });
+    } else if (process.env.KYSO_E2E_REQUIRE_EXCHANGE) {
+      results.push(["fail", "exchange fixture missing (KYSO_E2E_EXCHANGE_PKI in desktop-e2e.sh)"]);
+    }
   } else if (process.env.KYSO_E2E_REQUIRE_SIGNING) {
     results.push(["fail", "signing fixture missing (KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD)"]);
   } else {
