@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use kyso_keys::identity::{self, Identity, Registry, Source};
-use kyso_keys::{KeyError, Signer, TokenSigner, VaultSigner};
+use kyso_keys::{KeyError, Signer};
 use zeroize::Zeroizing;
 
 use crate::{exit, passwords};
@@ -405,33 +405,22 @@ pub fn open_identity_signer(
     }
     .map_err(coded)?
     .clone();
-    let pin_required = || {
-        coded(KeyError::PinRequired {
-            identity: identity.display_name(),
-        })
+    let pin = if identity::needs_pin(&identity) {
+        let question = match &identity.source {
+            Source::Token { token_label, .. } => {
+                format!("Mã PIN token / PIN of token {token_label}: ")
+            }
+            Source::Vault { .. } => {
+                format!("Mã PIN ký / signing PIN of {}: ", identity.label)
+            }
+        };
+        read_pin(pin_file, &question, false)?
+    } else {
+        None
     };
-    match &identity.source {
-        Source::Vault { pin } => {
-            let pin = if *pin {
-                let question = format!("Mã PIN ký / signing PIN of {}: ", identity.label);
-                Some(read_pin(pin_file, &question, false)?.ok_or_else(pin_required)?)
-            } else {
-                None
-            };
-            VaultSigner::open(&identity, pin.as_ref().map(|p| p.as_str()))
-                .map(|s| Box::new(s) as Box<dyn Signer>)
-                .map_err(coded)
-        }
-        Source::Token { token_label, .. } => {
-            let question = format!("Mã PIN token / PIN of token {token_label}: ");
-            let pin = read_pin(pin_file, &question, false)?.ok_or_else(pin_required)?;
-            let idle = std::env::var(IDLE_VAR)
-                .ok()
-                .and_then(|s| s.parse::<u64>().ok())
-                .map_or(kyso_keys::token::DEFAULT_IDLE_TIMEOUT, Duration::from_secs);
-            TokenSigner::open(&identity, pin, idle)
-                .map(|s| Box::new(s) as Box<dyn Signer>)
-                .map_err(coded)
-        }
-    }
+    let idle = std::env::var(IDLE_VAR)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(kyso_keys::token::DEFAULT_IDLE_TIMEOUT, Duration::from_secs);
+    identity::open_signer(&identity, pin, idle).map_err(coded)
 }

@@ -415,6 +415,55 @@ pub fn vault_needs_pin(identity: &Identity) -> bool {
     matches!(identity.source, Source::Vault { pin: true })
 }
 
+/// Whether signing with `identity` needs a PIN: a token always, a vault identity when it was
+/// imported with a signing PIN.
+pub fn needs_pin(identity: &Identity) -> bool {
+    match identity.source {
+        Source::Vault { pin } => pin,
+        Source::Token { .. } => true,
+    }
+}
+
+/// Opens `identity` for signing, whatever holds its key: the vault (keychain key, file, and
+/// the signing PIN when it has one) or its token (logged in with `pin`, once; a wrong PIN is
+/// an error, never retried). A PIN that is needed and missing is `PIN_REQUIRED`. A token
+/// forgets its PIN after `idle_timeout` without a signature. The one way the CLI and the
+/// desktop open an identity.
+pub fn open_signer(
+    identity: &Identity,
+    pin: Option<Zeroizing<String>>,
+    idle_timeout: std::time::Duration,
+) -> Result<Box<dyn Signer>, KeyError> {
+    let pin = match pin {
+        Some(pin) => Some(pin),
+        None if needs_pin(identity) => {
+            return Err(KeyError::PinRequired {
+                identity: identity.display_name(),
+            });
+        }
+        None => None,
+    };
+    match identity.source {
+        Source::Vault { pin: with_pin } => {
+            let pin = if with_pin { pin.as_deref() } else { None };
+            Ok(Box::new(VaultSigner::open(
+                identity,
+                pin.map(String::as_str),
+            )?))
+        }
+        Source::Token { .. } => {
+            let pin = pin.ok_or_else(|| KeyError::PinRequired {
+                identity: identity.display_name(),
+            })?;
+            Ok(Box::new(crate::TokenSigner::open(
+                identity,
+                pin,
+                idle_timeout,
+            )?))
+        }
+    }
+}
+
 fn read_vault_file(path: &Path, name: &str) -> Result<Vec<u8>, KeyError> {
     std::fs::read(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
