@@ -14,30 +14,33 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$(realpath "${1:?usage: desktop-e2e.sh BINARY}")"
 PORT="${KYSO_E2E_PORT:-4444}"
-for tool in Xvfb dbus-daemon tauri-driver WebKitWebDriver curl node; do
+for tool in Xvfb dbus-daemon tauri-driver WebKitWebDriver curl node gnome-keyring-daemon secret-tool; do
   command -v "$tool" >/dev/null || { echo "e2e: missing $tool" >&2; exit 2; }
 done
 
 source "$REPO/scripts/headless-session.sh"
 start_headless_session e2e
 
+# A real keyring on the session's bus (the vault keeps its keys there; RECIPES §2), with its
+# own HOME so nothing touches the user's keyrings. The app inherits KYSO_HOME and
+# KYSO_KEYCHAIN_SERVICE through tauri-driver.
+mkdir -m700 -p "$WORK/keyring/run"
+printf kyso-e2e | HOME="$WORK/keyring" XDG_RUNTIME_DIR="$WORK/keyring/run" \
+  gnome-keyring-daemon --foreground --unlock --components=secrets >"$WORK/keyring.log" 2>&1 &
+EXTRA_PIDS+=("$!")
+export KYSO_KEYCHAIN_SERVICE="kyso-e2e-$$"
+for _ in $(seq 100); do
+  printf probe | timeout 5 secret-tool store --label=kyso-probe kyso-probe "$KYSO_KEYCHAIN_SERVICE" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
 # The send-to-exchange steps (KYSO_E2E_EXCHANGE_PKI: the test PKI whose root the exchange
-# trusts): a real keyring on the session's bus, the real reference exchange on loopback, and
-# Kyso configured and logged in with the CLI, as an administrator does (`make run` does the
-# same). The app inherits KYSO_HOME and KYSO_KEYCHAIN_SERVICE through tauri-driver.
+# trusts): the real reference exchange on loopback, and Kyso configured and logged in with
+# the CLI, as an administrator does (`make run` does the same).
 if [ -n "${KYSO_E2E_EXCHANGE_PKI:-}" ]; then
   BIN_DIR="$(dirname "$BIN")"
-  for tool in gnome-keyring-daemon secret-tool "$BIN_DIR/kyso" "$BIN_DIR/kyso-exchange"; do
+  for tool in "$BIN_DIR/kyso" "$BIN_DIR/kyso-exchange"; do
     command -v "$tool" >/dev/null || { echo "e2e: missing $tool" >&2; exit 2; }
-  done
-  mkdir -m700 -p "$WORK/keyring/run"
-  printf kyso-e2e | HOME="$WORK/keyring" XDG_RUNTIME_DIR="$WORK/keyring/run" \
-    gnome-keyring-daemon --foreground --unlock --components=secrets >"$WORK/keyring.log" 2>&1 &
-  EXTRA_PIDS+=("$!")
-  export KYSO_KEYCHAIN_SERVICE="kyso-e2e-$$"
-  for _ in $(seq 100); do
-    printf probe | timeout 5 secret-tool store --label=kyso-probe kyso-probe "$KYSO_KEYCHAIN_SERVICE" >/dev/null 2>&1 && break
-    sleep 0.1
   done
   cat > "$WORK/exchange.toml" <<TOML
 trust_anchors = ["$(realpath "$KYSO_E2E_EXCHANGE_PKI")/root.pem"]
@@ -58,6 +61,7 @@ TOML
   "$BIN_DIR/kyso" config set exchange.client-id e2e >/dev/null
   KYSO_EXCHANGE_SECRET="e2e-bí-mật" "$BIN_DIR/kyso" login </dev/null
   export KYSO_E2E_EXCHANGE_BIN="$BIN_DIR/kyso-exchange" KYSO_E2E_EXCHANGE_DB="$WORK/exchange.db"
+  export KYSO_E2E_KYSO_BIN="$BIN_DIR/kyso" KYSO_E2E_TRUST_ROOT="$(realpath "$KYSO_E2E_EXCHANGE_PKI")/root.pem"
 fi
 
 tauri-driver --port "$PORT" --native-port "$((PORT + 1))" >"$WORK/driver.log" 2>&1 &

@@ -34,6 +34,9 @@ fn generate() -> BTreeMap<String, String> {
     file_of::<SuggestOutputResponse>(&cfg, &mut files);
     file_of::<SignRequest>(&cfg, &mut files);
     file_of::<SignResult>(&cfg, &mut files);
+    file_of::<IdentityDto>(&cfg, &mut files);
+    file_of::<IdentityListDto>(&cfg, &mut files);
+    file_of::<ImportIdentityRequest>(&cfg, &mut files);
     file_of::<ErrorDto>(&cfg, &mut files);
     file_of::<FieldProblemDto>(&cfg, &mut files);
     file_of::<OrganDto>(&cfg, &mut files);

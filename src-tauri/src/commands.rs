@@ -2,10 +2,14 @@
 
 use std::path::Path;
 
+use std::sync::Arc;
+
 use crate::dto::{
-    DocumentMetaDto, EngineInfo, ErrorDto, OutboxItemDto, QueueRequest, SignRequest, SignResult,
-    SuggestOutputRequest, SuggestOutputResponse, SyncStatusDto, codes,
+    DocumentMetaDto, EngineInfo, ErrorDto, IdentityDto, IdentityListDto, ImportIdentityRequest,
+    OutboxItemDto, QueueRequest, SignRequest, SignResult, SuggestOutputRequest,
+    SuggestOutputResponse, SyncStatusDto, codes,
 };
+use crate::signers::OpenSigners;
 use crate::sync::SyncService;
 
 /// The engine's version, for the header.
@@ -30,20 +34,34 @@ pub fn suggest_output(request: SuggestOutputRequest) -> SuggestOutputResponse {
     SuggestOutputResponse { output }
 }
 
-/// Sign a PDF with a .p12 file. Runs off the UI thread; the password is
-/// zeroized when `request` drops at the end of the blocking task.
+/// Sign a PDF with an identity (vault or token) or a .p12 file. Runs off the UI thread; the
+/// password and PIN are zeroized when `request` drops at the end of the blocking task.
 #[tauri::command]
-pub async fn sign_pdf(request: SignRequest) -> Result<SignResult, ErrorDto> {
-    tauri::async_runtime::spawn_blocking(move || sign_blocking(&request))
-        .await
-        .map_err(|e| ErrorDto::new(codes::INTERNAL, format!("signing task failed: {e}")))?
+pub async fn sign_pdf(
+    request: SignRequest,
+    signers: tauri::State<'_, Arc<OpenSigners>>,
+) -> Result<SignResult, ErrorDto> {
+    let signers = signers.inner().clone();
+    blocking(move || sign_blocking(request, &signers)).await
 }
 
-fn sign_blocking(req: &SignRequest) -> Result<SignResult, ErrorDto> {
-    let input = required(&req.input, "input PDF")?;
-    let output = required(&req.output, "output path")?;
-    let p12 = required(&req.p12_path, ".p12 file")?;
-    let signer = kyso_keys::Pkcs12Signer::open(Path::new(p12), req.password.as_str())?;
+fn sign_blocking(mut req: SignRequest, signers: &OpenSigners) -> Result<SignResult, ErrorDto> {
+    let input = required(&req.input, "input PDF")?.to_owned();
+    let output = required(&req.output, "output path")?.to_owned();
+    let signer: Arc<dyn kyso_keys::Signer> = match req.identity_id.as_deref() {
+        Some(id) => {
+            let registry = kyso_keys::Registry::load()?;
+            let identity = registry.find(id)?.clone();
+            signers.open(&identity, req.pin.take())?
+        }
+        None => {
+            let p12 = required(&req.p12_path, ".p12 file")?;
+            Arc::new(kyso_keys::Pkcs12Signer::open(
+                Path::new(p12),
+                req.password.as_str(),
+            )?)
+        }
+    };
     let options = kyso_core::SignOptions {
         reason: non_empty(&req.reason),
         location: non_empty(&req.location),
@@ -54,8 +72,102 @@ fn sign_blocking(req: &SignRequest) -> Result<SignResult, ErrorDto> {
             .collect(),
         ..Default::default()
     };
-    let outcome = kyso_core::sign_file(Path::new(input), Path::new(output), &signer, &options)?;
-    Ok(outcome.into())
+    let outcome = kyso_core::sign_file(
+        Path::new(&input),
+        Path::new(&output),
+        signer.as_ref(),
+        &options,
+    );
+    if outcome.is_err()
+        && let Some(id) = &req.identity_id
+    {
+        // A token session that failed (PIN forgotten after the idle time, token pulled out)
+        // is dropped: the next attempt asks for the PIN again.
+        signers.forget(id);
+    }
+    Ok(outcome?.into())
+}
+
+/// The identities of this computer: vault (keychain) and token ones.
+#[tauri::command]
+pub async fn identity_list(
+    signers: tauri::State<'_, Arc<OpenSigners>>,
+) -> Result<IdentityListDto, ErrorDto> {
+    let signers = signers.inner().clone();
+    blocking(move || identities(&signers)).await
+}
+
+fn identities(signers: &OpenSigners) -> Result<IdentityListDto, ErrorDto> {
+    let registry = kyso_keys::Registry::load()?;
+    let identities = registry
+        .identities
+        .iter()
+        .map(|i| {
+            let token_label = match &i.source {
+                kyso_keys::Source::Token { token_label, .. } => Some(token_label.clone()),
+                kyso_keys::Source::Vault { .. } => None,
+            };
+            IdentityDto {
+                id: i.id.clone(),
+                label: i.label.clone(),
+                subject: i.subject.clone(),
+                issuer: i.issuer.clone(),
+                valid_from: i.valid_from.clone(),
+                valid_to: i.valid_to.clone(),
+                source: if token_label.is_some() {
+                    "token"
+                } else {
+                    "vault"
+                }
+                .to_owned(),
+                token_label,
+                needs_pin: kyso_keys::identity::needs_pin(i),
+                unlocked: signers.is_unlocked(&i.id),
+                is_default: registry.default.as_deref() == Some(i.id.as_str()),
+            }
+        })
+        .collect();
+    Ok(IdentityListDto { identities })
+}
+
+/// Imports a .p12 into the vault: the key goes under this computer's keychain, the password
+/// is used once and never kept. Gives the new list.
+#[tauri::command]
+pub async fn identity_import(
+    request: ImportIdentityRequest,
+    signers: tauri::State<'_, Arc<OpenSigners>>,
+) -> Result<IdentityListDto, ErrorDto> {
+    let signers = signers.inner().clone();
+    blocking(move || {
+        let path = required(&request.p12_path, ".p12 file")?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            ErrorDto::new(
+                "INPUT_UNREADABLE",
+                format!("{path}: cannot read the file: {e}"),
+            )
+        })?;
+        let pin = request
+            .pin
+            .as_deref()
+            .map(|p| p.as_str())
+            .filter(|p| !p.is_empty());
+        kyso_keys::identity::import_p12(
+            &bytes,
+            request.password.as_str(),
+            path,
+            None,
+            non_empty(&request.label).as_deref(),
+            pin,
+        )?;
+        identities(&signers)
+    })
+    .await
+}
+
+/// Logs out of every token: the next signature asks for the PIN again.
+#[tauri::command]
+pub fn identity_lock(signers: tauri::State<'_, Arc<OpenSigners>>) {
+    signers.lock_all();
 }
 
 /// Runs `work` off the UI thread.
@@ -191,7 +303,7 @@ mod tests {
             "input": " ", "output": "o.pdf", "p12Path": "k.p12", "password": "x"
         }))
         .expect("valid request");
-        let err = sign_blocking(&req).expect_err("empty input must fail");
+        let err = sign_blocking(req, &OpenSigners::default()).expect_err("empty input must fail");
         assert_eq!(err.code, codes::MISSING_FIELD);
     }
 }

@@ -36,7 +36,7 @@ pub struct SuggestOutputResponse {
     pub output: String,
 }
 
-/// Sign one PDF with a PKCS#12 file.
+/// Sign one PDF with an identity (vault or token), or with a PKCS#12 file.
 #[derive(Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SignRequest {
@@ -44,9 +44,20 @@ pub struct SignRequest {
     pub input: String,
     /// Where the signed copy goes.
     pub output: String,
-    /// The .p12 / .pfx file holding the signer's key and certificate.
+    /// The identity to sign with (an id from `identity_list`); when absent, the .p12 file.
+    #[serde(default)]
+    #[ts(optional)]
+    pub identity_id: Option<String>,
+    /// The PIN of the identity's token, or its vault signing PIN, when it needs one and is not
+    /// unlocked yet. Crosses once, inward; zeroized on drop.
+    #[serde(default)]
+    #[ts(optional, type = "string")]
+    pub pin: Option<Zeroizing<String>>,
+    /// The .p12 / .pfx file holding the signer's key and certificate (without an identity).
+    #[serde(default)]
     pub p12_path: String,
     /// Password of the .p12 file. Crosses once, inward; zeroized on drop.
+    #[serde(default)]
     #[ts(type = "string")]
     pub password: Zeroizing<String>,
     /// Optional /Reason of the signature.
@@ -64,10 +75,70 @@ impl std::fmt::Debug for SignRequest {
         f.debug_struct("SignRequest")
             .field("input", &self.input)
             .field("output", &self.output)
+            .field("identity_id", &self.identity_id)
+            .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
             .field("p12_path", &self.p12_path)
             .field("password", &"<redacted>")
             .field("reason", &self.reason)
             .field("location", &self.location)
+            .finish()
+    }
+}
+
+/// An identity the official can sign with (public data only; kyso_keys::Identity).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityDto {
+    pub id: String,
+    pub label: String,
+    /// Subject DN exactly as in the certificate (Vietnamese UTF-8).
+    pub subject: String,
+    pub issuer: String,
+    /// `yyyy-mm-dd`.
+    pub valid_from: String,
+    pub valid_to: String,
+    /// `vault` (key in this computer's keychain) or `token` (USB token).
+    pub source: String,
+    #[ts(optional)]
+    pub token_label: Option<String>,
+    /// Signing asks for a PIN (a token, or a vault identity with a signing PIN)…
+    pub needs_pin: bool,
+    /// …unless the token is already unlocked in this session.
+    pub unlocked: bool,
+    pub is_default: bool,
+}
+
+/// The identities, and which one is the default.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityListDto {
+    pub identities: Vec<IdentityDto>,
+}
+
+/// Import a .p12 into the vault (its key then lives under this computer's keychain).
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportIdentityRequest {
+    pub p12_path: String,
+    /// The .p12 password: used once, never stored. Zeroized on drop.
+    #[ts(type = "string")]
+    pub password: Zeroizing<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub label: Option<String>,
+    /// An optional signing PIN asked before every use of this identity. Zeroized on drop.
+    #[serde(default)]
+    #[ts(optional, type = "string")]
+    pub pin: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for ImportIdentityRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportIdentityRequest")
+            .field("p12_path", &self.p12_path)
+            .field("password", &"<redacted>")
+            .field("label", &self.label)
+            .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -397,5 +468,25 @@ mod tests {
         assert!(shown.contains("<redacted>"));
         assert_eq!(req.password.as_str(), "hunter2-bí-mật");
         assert_eq!(req.reason, None);
+    }
+
+    #[test]
+    fn pins_never_show_in_debug() {
+        let req: SignRequest = serde_json::from_value(serde_json::json!({
+            "input": "a.pdf", "output": "a.signed.pdf", "identityId": "abc", "pin": "4321-mã-pin"
+        }))
+        .expect("valid request");
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("4321"), "{shown}");
+        assert_eq!(req.pin.as_deref().map(String::as_str), Some("4321-mã-pin"));
+        let import: ImportIdentityRequest = serde_json::from_value(serde_json::json!({
+            "p12Path": "me.p12", "password": "p12-bí-mật", "pin": "9876"
+        }))
+        .expect("valid request");
+        let shown = format!("{import:?}");
+        assert!(
+            !shown.contains("p12-bí-mật") && !shown.contains("9876"),
+            "{shown}"
+        );
     }
 }

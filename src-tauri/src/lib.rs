@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod dto;
+pub mod signers;
 pub mod sync;
 
 #[cfg(test)]
@@ -18,12 +19,16 @@ pub fn run() -> Result<(), tauri::Error> {
             use tauri::Manager;
             let service = sync::SyncService::start(app.handle());
             app.manage(service);
+            app.manage(std::sync::Arc::new(signers::OpenSigners::default()));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::engine_info,
             commands::suggest_output,
             commands::sign_pdf,
+            commands::identity_list,
+            commands::identity_import,
+            commands::identity_lock,
             commands::outbox_list,
             commands::meta_defaults,
             commands::queue_document,

@@ -6,7 +6,7 @@
 // Env: KYSO_DESKTOP_BIN (the built binary), WEBDRIVER_URL (default
 // http://127.0.0.1:4444), KYSO_E2E_SHOT_DIR (screenshots), and optionally a real
 // signing fixture: KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD.
-import { mkdtempSync, writeFileSync, existsSync, mkdirSync, rmSync, readFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, existsSync, mkdirSync, rmSync, readFileSync, readdirSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -191,6 +191,83 @@ try {
       });
     } else if (process.env.KYSO_E2E_REQUIRE_EXCHANGE) {
       results.push(["fail", "exchange fixture missing (KYSO_E2E_EXCHANGE_PKI in desktop-e2e.sh)"]);
+    }
+
+    // Identities: the vault keeps the key under the session's real keyring.
+    const { KYSO_E2E_KYSO_BIN: kysoBin, KYSO_E2E_TRUST_ROOT: trustRoot } = process.env;
+    const verifiedValid = (file) => {
+      if (!kysoBin || !trustRoot) return true;
+      try {
+        execFileSync(kysoBin, ["verify", "--offline", "--trust", trustRoot, "--json", file], { encoding: "utf8" });
+        return true;
+      } catch (e) {
+        throw new Error(`kyso verify ${file}: exit ${e.status}\n${e.stdout}`);
+      }
+    };
+    const importP12 = async (file, label, pin) => {
+      if (!(await s.exists("[data-testid=import-p12]"))) await s.click("[data-testid=import-toggle]");
+      await s.type("[data-testid=import-p12]", file);
+      await s.type("[data-testid=import-password]", pass);
+      await s.type("[data-testid=import-label]", label);
+      if (pin) {
+        await s.click("[data-testid=import-with-pin]");
+        await s.type("[data-testid=import-pin]", pin);
+        await s.type("[data-testid=import-pin-again]", pin);
+      }
+      await s.click("[data-testid=import-button]");
+    };
+    const signTo = async (name) => {
+      const out = join(work, name);
+      await s.type("[data-testid=input-path]", pdf);
+      await s.type("[data-testid=output-path]", out);
+      await s.click("[data-testid=sign-button]");
+      return out;
+    };
+
+    await step("identities: a .p12 imported into the keychain signs with no file and no password", async () => {
+      await importP12(p12, "Chữ ký Nguyễn Văn An");
+      await until("the new identity is chosen", async () => (await s.prop("[data-testid=sign-with]", "value")) !== "");
+      assert.match(await s.text("[data-testid=identity-subject]"), /Nguyễn Văn An/);
+      assert.equal(await s.exists("[data-testid=p12-password]"), false, "no password asked");
+      assert.equal(await s.exists("[data-testid=sign-pin]"), false, "no PIN asked");
+      const out = await signTo("signed-vault.pdf");
+      await until("result", async () => (await s.text("[data-testid=result-output]")) === out, 60000);
+      assert.ok(verifiedValid(out));
+      // The .p12 password is kept nowhere under KYSO_HOME.
+      const leaks = [];
+      const scan = (dir) => {
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+          const path = join(dir, entry.name);
+          if (entry.isDirectory()) scan(path);
+          else if (readFileSync(path).includes(Buffer.from(pass))) leaks.push(path);
+        }
+      };
+      scan(process.env.KYSO_HOME);
+      assert.deepEqual(leaks, [], "the .p12 password was written to disk");
+      await s.screenshot("e2e-identity.png");
+    });
+
+    await step("identities: the same certificate twice is refused with IDENTITY_EXISTS", async () => {
+      await importP12(p12, "Lần nữa");
+      const code = await until("import error", () => s.text("[data-testid=import-error-code]"));
+      assert.equal(code, "IDENTITY_EXISTS");
+    });
+
+    const p12Pin = process.env.KYSO_E2E_P12_WITH_PIN;
+    if (p12Pin) {
+      await step("identities: with a signing PIN, a wrong PIN is refused (PIN_WRONG), the right one signs", async () => {
+        const PIN = "2468-mã-pin";
+        await importP12(p12Pin, "Chữ ký có mã PIN", PIN);
+        await until("the PIN field", () => s.exists("[data-testid=sign-pin]"));
+        await s.type("[data-testid=sign-pin]", "1111");
+        await signTo("signed-pin-wrong.pdf");
+        assert.equal(await until("error code", () => s.text("[data-testid=error-code]"), 60000), "PIN_WRONG");
+        assert.equal(existsSync(join(work, "signed-pin-wrong.pdf")), false, "no output on a wrong PIN");
+        await s.type("[data-testid=sign-pin]", PIN);
+        const out = await signTo("signed-pin.pdf");
+        await until("result", async () => (await s.text("[data-testid=result-output]")) === out, 60000);
+        assert.ok(verifiedValid(out));
+      });
     }
   } else if (process.env.KYSO_E2E_REQUIRE_SIGNING) {
     results.push(["fail", "signing fixture missing (KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD)"]);

@@ -7,6 +7,8 @@ import type {
   EngineInfo,
   ErrorDto,
   FieldProblemDto,
+  IdentityListDto,
+  ImportIdentityRequest,
   OutboxItemDto,
   QueueRequest,
   SignRequest,
@@ -29,6 +31,21 @@ export async function suggestOutput(input: string): Promise<string> {
 /** Sign; rejects with an ErrorDto (see toErrorDto). */
 export function signPdf(request: SignRequest): Promise<SignResult> {
   return invoke<SignResult>("sign_pdf", { request });
+}
+
+/** The identities of this computer (vault and token). */
+export function identityList(): Promise<IdentityListDto> {
+  return invoke<IdentityListDto>("identity_list");
+}
+
+/** Import a .p12 into the vault; gives the new list. */
+export function identityImport(request: ImportIdentityRequest): Promise<IdentityListDto> {
+  return invoke<IdentityListDto>("identity_import", { request });
+}
+
+/** Log out of every token: the next signature asks for the PIN. */
+export function identityLock(): Promise<void> {
+  return invoke<void>("identity_lock");
 }
 
 /** The outbox, newest first. */
