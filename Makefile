@@ -7,10 +7,14 @@ CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 # One feature set for clippy, tests and the desktop build, so Tauri compiles once.
 DESKTOP_FEATURES := --features kyso-desktop/custom-protocol
+# One build for every test step: the same selection as `cargo test --workspace` (so it resolves
+# the same features and the test run compiles nothing more), and it includes every binary the
+# later steps run (kyso, kyso-exchange, kyso-desktop).
+BUILD_ALL := $(CARGO) build --workspace --all-targets --locked $(DESKTOP_FEATURES)
 PKI := target/test-data/pki
 CORPUS := target/test-data/corpus
 
-.PHONY: run test deps deps-run rust-toolchain ui lint test-ui test-rust test-desktop fuzz-check bench fuzz clean
+.PHONY: run test deps deps-run rust-toolchain ui lint test-ui test-rust test-api test-desktop fuzz-check bench fuzz clean
 
 ## Install, build and start the desktop app, with the local reference exchange as its endpoint.
 run: deps-run
@@ -21,6 +25,7 @@ test: deps
 	$(MAKE) test-ui
 	$(MAKE) lint
 	$(MAKE) test-rust
+	$(MAKE) test-api
 	$(MAKE) test-desktop
 	$(MAKE) fuzz-check
 	@echo "make test: every suite passed"
@@ -46,14 +51,25 @@ lint:
 ## Unit tests, the CLI against the peer validators, the desktop's generated bindings; under
 ## a private session bus with an unlocked gnome-keyring (the vault tests use the real one).
 test-rust:
-	scripts/with-keyring.sh $(CARGO) test --workspace --locked $(DESKTOP_FEATURES)
+	$(BUILD_ALL)
+	KYSO_TEST_EXCHANGE_BIN=$(CURDIR)/target/debug/kyso-exchange \
+	  scripts/with-keyring.sh $(CARGO) test --workspace --locked $(DESKTOP_FEATURES)
 
-## The real desktop app under Xvfb: it opens, then WebDriver signs a PDF through it.
+## The HTTP API against docs/exchange-api.yaml: the file is valid OpenAPI 3.1, and schemathesis
+## finds no answer of the reference exchange that disagrees with it (scripts/check-api.sh).
+test-api:
+	$(BUILD_ALL)
+	scripts/check-api.sh target/debug/kyso-exchange
+
+## The real desktop app under Xvfb: it opens, then WebDriver signs a PDF through it, sends
+## it through the outbox to a real reference exchange, and signs with keychain identities.
 test-desktop:
-	$(CARGO) build -p kyso-desktop --locked $(DESKTOP_FEATURES)
+	$(BUILD_ALL)
 	bash tests/pki/make-pki.sh $(PKI) && bash tests/corpus/make-corpus.sh $(CORPUS) $(PKI)
 	scripts/desktop-smoke.sh target/debug/kyso-desktop
-	KYSO_E2E_REQUIRE_SIGNING=1 KYSO_E2E_PDF=$(CORPUS)/reportlab-vi.pdf KYSO_E2E_P12=$(PKI)/signer-modern.p12 \
+	KYSO_E2E_REQUIRE_SIGNING=1 KYSO_E2E_REQUIRE_EXCHANGE=1 KYSO_E2E_EXCHANGE_PKI=$(PKI) \
+	  KYSO_E2E_PDF=$(CORPUS)/reportlab-vi.pdf KYSO_E2E_P12=$(PKI)/signer-modern.p12 \
+	  KYSO_E2E_P12_WITH_PIN=$(PKI)/signer-3072.p12 \
 	  KYSO_E2E_P12_PASSWORD="$$(cat $(PKI)/p12-password.txt)" KYSO_E2E_SIGNER="Nguyễn Văn An" \
 	  scripts/desktop-e2e.sh target/debug/kyso-desktop
 
@@ -61,7 +77,8 @@ test-desktop:
 fuzz-check:
 	$(CARGO) check --manifest-path fuzz/Cargo.toml --locked
 
-## Kyso against pyHanko and pdfsig on the same files: writes docs/benchmarks.md.
+## Kyso against pyHanko, pdfsig and MuPDF on the same files, and `kyso sync` against the
+## reference exchange and curl: writes docs/benchmarks.md.
 bench: deps
 	scripts/bench.sh
 

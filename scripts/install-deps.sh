@@ -3,22 +3,22 @@
 # Skips whatever is already present; safe to run again.
 #
 #   scripts/install-deps.sh             build + run + test tools (make test)
-#   scripts/install-deps.sh --run-only  build + run only; no validators, no venv (make run)
+#   scripts/install-deps.sh --run-only  build + run only; no validators, no venvs (make run)
 #
 # Test tools: the peer validators and fixture producers (poppler, qpdf, MuPDF,
-# Ghostscript, NSS tools, SoftHSM2, openssl CLI, headless X/WebDriver) and a
-# Python venv at $REPO/.venv with the versions pinned in scripts/requirements-test.txt.
+# Ghostscript, NSS tools, SoftHSM2, openssl CLI, headless X/WebDriver), a Python venv
+# at $REPO/.venv with the versions pinned in scripts/requirements-test.txt, and one at
+# $REPO/.venv-api with the API contract tools pinned in scripts/requirements-api.txt
+# (apart, so that their pins never have to agree with pyHanko's).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-REQ="$REPO/scripts/requirements-test.txt"
-VENV="$REPO/.venv"
 
 RUN_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --run-only) RUN_ONLY=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -70,18 +70,6 @@ if [ "$RUN_ONLY" = 1 ]; then
   exit 0
 fi
 
-# ---- Python venv with the pinned test tools --------------------------------
-# Fingerprint of the requirements: the venv is "complete" when it was built from
-# exactly this file and its tools still import.
-stamp_want="$(sha256sum "$REQ" | cut -d' ' -f1)"
-stamp_file="$VENV/.kyso-requirements.sha256"
-
-venv_ok() {
-  [ -x "$VENV/bin/python" ] && [ -x "$VENV/bin/pyhanko" ] || return 1
-  [ "$(cat "$stamp_file" 2>/dev/null || true)" = "$stamp_want" ] || return 1
-  "$VENV/bin/python" -c 'import pyhanko, pyhanko.cli, reportlab, pyhanko.sign.validation' 2>/dev/null
-}
-
 # ---- cargo tools for the tests ---------------------------------------------
 # tauri-driver drives the real desktop app through WebDriver (RECIPES §3).
 if command -v tauri-driver >/dev/null; then
@@ -91,26 +79,57 @@ else
   cargo install tauri-driver --version 2.1.0 --locked --quiet
 fi
 
-if venv_ok; then
-  echo "venv: $VENV up to date"
-  exit 0
-fi
+# ---- Python venvs with pinned tools ----------------------------------------
+# py_at_least PYTHON MIN: PYTHON runs, is version MIN (e.g. 3.11) or later and can build a venv.
+py_at_least() {
+  "$1" -c "import sys, venv, ensurepip; sys.exit(sys.version_info < tuple(map(int, '$2'.split('.'))))" 2>/dev/null
+}
 
-# First python3 on PATH that can build a venv (pyenv shims first, then the distro one).
-PY=""
-while IFS= read -r cand; do
-  if "$cand" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
-    PY="$cand"; break
+# The first python3 on PATH (pyenv shims first, then the distro one, then a versioned
+# python3.X such as Ubuntu 22.04's python3.11 package) that is at least MIN.
+find_python() {
+  local cand
+  while IFS= read -r cand; do
+    py_at_least "$cand" "$1" && { echo "$cand"; return 0; }
+  done < <(type -ap python3; echo /usr/bin/python3; type -ap python3.13 python3.12 python3.11 || true)
+  return 1
+}
+
+# ensure_venv DIR REQUIREMENTS MIN_PYTHON 'EXECUTABLES' 'IMPORTS' 'SHOWN PACKAGES'
+# The venv is "complete" when it was built from exactly this requirements file (its
+# sha256 in DIR/.kyso-requirements.sha256), its EXECUTABLES are there and its IMPORTS
+# (a Python import list) still import; otherwise it is (re)built.
+ensure_venv() {
+  local dir="$1" req="$2" min="$3" bins="$4" imports="$5" shown="$6"
+  local stamp_file="$dir/.kyso-requirements.sha256" stamp_want ok=1 b py
+  stamp_want="$(sha256sum "$req" | cut -d' ' -f1)"
+
+  [ -x "$dir/bin/python" ] || ok=0
+  for b in $bins; do [ -x "$dir/bin/$b" ] || ok=0; done
+  [ "$ok" = 1 ] && [ "$(cat "$stamp_file" 2>/dev/null || true)" = "$stamp_want" ] \
+    && "$dir/bin/python" -c "import $imports" 2>/dev/null \
+    && { echo "venv: $dir up to date"; return 0; }
+
+  py="$(find_python "$min")" || {
+    echo "venv: $dir needs a python3 >= $min with venv/ensurepip on PATH (install python3-venv, or python$min-venv)" >&2
+    return 1
+  }
+  echo "venv: building $dir with $py ($("$py" -c 'import platform; print(platform.python_version())'))"
+  if [ -e "$dir" ] && ! py_at_least "$dir/bin/python" "$min"; then
+    rm -rf "$dir"   # broken, half-made or too old: start over
   fi
-done < <(type -ap python3; echo /usr/bin/python3)
-[ -n "$PY" ] || { echo "venv: no python3 >= 3.10 with venv/ensurepip on PATH (install python3-venv)" >&2; exit 1; }
+  rm -f "$stamp_file"
+  "$py" -m venv "$dir"
+  "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+  "$dir/bin/python" -c "import $imports"
+  echo "$stamp_want" > "$stamp_file"
+  echo "venv: ready ($("$dir/bin/python" -m pip list --disable-pip-version-check 2>/dev/null \
+    | awk -v want=" $shown " 'index(want, " " $1 " ") {s = s (s ? ", " : "") $1 " " $2} END {print s}'))"
+}
 
-echo "venv: building $VENV with $PY ($("$PY" -c 'import platform; print(platform.python_version())'))"
-if [ -e "$VENV" ] && ! "$VENV/bin/python" -c '' 2>/dev/null; then
-  rm -rf "$VENV"   # broken or half-made: start over
-fi
-"$PY" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQ"
-"$VENV/bin/python" -c 'import pyhanko, pyhanko.cli, reportlab, pyhanko.sign.validation'
-echo "$stamp_want" > "$stamp_file"
-echo "venv: ready ($("$VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | awk '$1=="pyHanko"||$1=="reportlab"||$1=="pyhanko-cli"{s = s (s ? ", " : "") $1 " " $2} END {print s}'))"
+# pyHanko and friends: peer validator and fixture producer (tests/, scripts/bench.sh).
+ensure_venv "$REPO/.venv" "$REPO/scripts/requirements-test.txt" 3.10 pyhanko \
+  'pyhanko, pyhanko.cli, reportlab, pyhanko.sign.validation' 'pyHanko reportlab pyhanko-cli'
+# schemathesis and openapi-spec-validator: docs/exchange-api.yaml (scripts/check-api.sh).
+ensure_venv "$REPO/.venv-api" "$REPO/scripts/requirements-api.txt" 3.11 'st openapi-spec-validator' \
+  'schemathesis, openapi_spec_validator, hypothesis' 'schemathesis openapi-spec-validator'

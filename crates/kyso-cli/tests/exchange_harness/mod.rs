@@ -17,8 +17,8 @@ pub const PEER_ID: &str = "sotttt-hanam";
 pub const PEER_SECRET: &str = "so-tt-tt-secret";
 pub const PEER_ORGAN: &str = "000.01.35.H35";
 
-/// The `kyso-exchange` binary. `make test` builds it in the same `cargo test --workspace` run
-/// (cargo builds every target before it runs a test) and names it in `KYSO_TEST_EXCHANGE_BIN`;
+/// The `kyso-exchange` binary. `make test` builds it with every other target before the tests
+/// (`cargo build --workspace --all-targets`) and names it in `KYSO_TEST_EXCHANGE_BIN`;
 /// otherwise (`cargo test -p kyso-cli`) it is built here, once, next to `kyso`. Building it
 /// here under `make test` would resolve features for that one package and rebuild half the
 /// dependency tree.
