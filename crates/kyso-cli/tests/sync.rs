@@ -657,3 +657,61 @@ fn the_background_sync_delivers_as_soon_as_the_exchange_is_back() {
     );
     drop(watch);
 }
+
+/// The exchange's access tokens expire behind the client's back, in the middle of a run (as
+/// when an administrator revokes them, or the server's clock runs ahead): the running `kyso
+/// sync` meets 401 invalid_token, asks for a new token once, and delivers everything, exactly
+/// once.
+#[test]
+fn an_expired_token_is_refreshed_mid_run_and_nothing_is_lost() {
+    let dir = out_dir("sync-token-expiry");
+    // Every request a little slow, so the run lasts long enough to be cut.
+    let faults = "[faults]\nseed = 11\ndelay_rate = 1.0\ndelay_ms = 25\n";
+    let exchange = Exchange::start(&dir.join("server"), &server_config(faults));
+    let client = Client::new(&dir.join("home"), &exchange.url(), CLIENT_ID, CLIENT_SECRET);
+    client.ok(&["config", "set", "sync.workers", "2"]);
+    let files = signed_pdfs(&dir, 40);
+    let meta = write_meta(&dir, 12);
+    for file in &files {
+        client.queue(file, &meta);
+    }
+    let sync = client
+        .kyso()
+        .args(["sync", "--timeout", "120", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kyso sync");
+
+    // Once a few documents arrived, every token the server issued expires.
+    let db = rusqlite::Connection::open(&exchange.db).expect("exchange db");
+    db.busy_timeout(Duration::from_secs(10))
+        .expect("busy timeout");
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count("SELECT COUNT(*) FROM documents") < 3 {
+        assert!(Instant::now() < deadline, "no document arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let expired = db
+        .execute("UPDATE tokens SET expires_ms = 0", [])
+        .expect("expire tokens");
+    let arrived_before = count("SELECT COUNT(*) FROM documents");
+    assert!(expired >= 1, "the client held a token");
+    assert!(
+        (arrived_before as usize) < files.len(),
+        "the tokens expired while documents were still to be sent ({arrived_before} arrived)"
+    );
+
+    let out = sync.wait_with_output().expect("kyso sync");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sync JSON");
+    assert!(out.status.success(), "{report}");
+    assert_eq!(report["sent"], files.len(), "{report}");
+    // A token issued after the expiry: the client refreshed it (its own cache still had an
+    // hour to go, so only the 401 made it ask).
+    assert!(
+        count("SELECT COUNT(*) FROM tokens WHERE expires_ms > 0") >= 1,
+        "no new token was issued after the expiry"
+    );
+    assert_exactly_once(&client, &exchange, files.len());
+}
