@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Fuzz the parsers (RECIPES §8): scripts/fuzz.sh SECONDS [TARGET...]
 # Seeds each target from the test corpus: PDFs for pdf_reader, the CMS blobs of signed
-# PDFs (Kyso's, pyHanko's, poppler's) for cms_parser. Logs go to target/fuzz-logs/.
+# PDFs (Kyso's, pyHanko's, poppler's) for cms_parser, the edXML fixtures of kyso-sync for
+# edxml_parser. Logs go to target/fuzz-logs/.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_TARGET="${1:-600}"; shift || true
 case "$SECONDS_PER_TARGET" in
   ''|*[!0-9]*) echo "usage: scripts/fuzz.sh SECONDS [TARGET...]" >&2; exit 2 ;;
 esac
-TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader cms_parser p12_import verify)
+TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader cms_parser p12_import verify edxml_parser)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 PKI="$REPO/target/test-data/pki"; CORPUS="$REPO/target/test-data/corpus"
@@ -16,9 +17,11 @@ bash "$REPO/tests/pki/make-pki.sh" "$PKI"
 bash "$REPO/tests/corpus/make-corpus.sh" "$CORPUS" "$PKI"
 
 seeds="$REPO/fuzz/corpus"
-mkdir -p "$seeds/pdf_reader" "$seeds/cms_parser" "$seeds/p12_import" "$seeds/verify" "$REPO/target/fuzz-logs"
+mkdir -p "$seeds/pdf_reader" "$seeds/cms_parser" "$seeds/p12_import" "$seeds/verify" \
+  "$seeds/edxml_parser" "$REPO/target/fuzz-logs"
 cp -n "$PKI"/*.p12 "$seeds/p12_import/"
 cp -n "$CORPUS"/signed-*.pdf "$CORPUS"/certified-*.pdf "$seeds/verify/"
+cp -n "$REPO"/crates/kyso-sync/tests/fixtures/edxml/*.xml "$seeds/edxml_parser/"
 for f in "$CORPUS"/*.pdf; do
   # Large files slow libFuzzer down without adding structure: seed the small ones.
   [ "$(stat -c %s "$f")" -lt 300000 ] && cp -n "$f" "$seeds/pdf_reader/" || true

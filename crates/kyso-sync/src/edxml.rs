@@ -162,8 +162,14 @@ const BASE64_LENIENT: GeneralPurpose =
 /// The whole document message of QCVN 102:2016 (DOMAIN.md §4), with `message.attachments`
 /// embedded as base64 in `AttachmentEncoded` when there are any (the element is omitted when
 /// there are none). Optional fields that are `None` (or empty) are omitted; dates are written
-/// `dd/MM/yyyy` (see the module documentation). `parse(to_xml(m).as_bytes()) == Ok(m)` for every
-/// message whose metadata passes [`DocumentMeta::validate`].
+/// `dd/MM/yyyy` (see the module documentation).
+///
+/// `parse(to_xml(m).as_bytes()) == Ok(m)` for every message that [`parse`] itself returns (the
+/// fuzz target `edxml_parser` checks it), and for a message built in code when its metadata
+/// passes [`DocumentMeta::validate`] and, beyond what `validate` checks: its text holds only
+/// characters XML can carry (C0 controls, U+FFFE and U+FFFF come back as U+FFFD), no optional
+/// field is `Some("")` (it comes back as `None`), `document_id` is not empty, and
+/// `business.doc_type` is at most 3.
 pub fn to_xml(message: &Message) -> String {
     let mut x = document_head(message);
     if !message.attachments.is_empty() {
