@@ -170,6 +170,49 @@ pub struct SignedAttributeValues {
     pub signing_certificate_v2: Option<Vec<EssCertId>>,
     /// signing-certificate certs (RFC 2634 §5.4, SHA-1).
     pub signing_certificate: Option<Vec<EssCertId>>,
+    /// adbe-revocationInfoArchival: the CRLs and OCSP responses the signer embedded. None
+    /// when absent, or when it cannot be read (it is never a reason to refuse a signature).
+    pub revocation_info_archival: Option<RevocationInfoArchival>,
+}
+
+/// The adbe-revocationInfoArchival signed attribute (ISO 32000-1 §12.8.3.3.2):
+///
+/// ```text
+/// RevocationInfoArchival ::= SEQUENCE {
+///     crl          [0] EXPLICIT SEQUENCE OF CRLs OPTIONAL,
+///     ocsp         [1] EXPLICIT SEQUENCE OF OCSPResponse OPTIONAL,
+///     otherRevInfo [2] EXPLICIT SEQUENCE OF OtherRevInfo OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RevocationInfoArchival {
+    /// Each CertificateList, raw.
+    pub crls: Vec<Vec<u8>>,
+    /// Each OCSPResponse (RFC 6960 §4.2.1), raw.
+    pub ocsps: Vec<Vec<u8>>,
+}
+
+impl RevocationInfoArchival {
+    /// Reads the attribute value.
+    pub fn parse(value: &Tlv<'_>) -> Result<Self, CmsError> {
+        let value = value.expect_universal(universal::SEQUENCE, "RevocationInfoArchival")?;
+        let mut out = RevocationInfoArchival::default();
+        let mut r = value.children();
+        while let Some(item) = r.next_tlv()? {
+            let list = match (item.is_context(0), item.is_context(1)) {
+                (true, _) => &mut out.crls,
+                (_, true) => &mut out.ocsps,
+                _ => continue,
+            };
+            let Some(seq) = item.children().next_tlv()? else {
+                continue;
+            };
+            let mut entries = seq.children();
+            while let Some(entry) = entries.next_tlv()? {
+                list.push(entry.raw.to_vec());
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Reads the attributes from a `[0] IMPLICIT SET OF Attribute` (or SET) element.
@@ -207,6 +250,8 @@ pub fn parse_signed_attributes(set: &Tlv<'_>) -> Result<SignedAttributeValues, C
             out.signing_certificate_v2 = Some(parse_signing_certificate(&first, true)?);
         } else if t == oid::SIGNING_CERTIFICATE {
             out.signing_certificate = Some(parse_signing_certificate(&first, false)?);
+        } else if t == oid::ADBE_REVOCATION_INFO_ARCHIVAL {
+            out.revocation_info_archival = RevocationInfoArchival::parse(&first).ok();
         }
         out.attribute_oids.push(attr_type);
     }
@@ -311,6 +356,36 @@ mod tests {
         assert_eq!(values.content_type.as_deref(), Some(oid::ID_DATA.dotted()));
         assert_eq!(values.message_digest.as_deref(), Some(&[1u8; 32][..]));
         assert_eq!(values.attribute_oids.len(), 2);
+    }
+
+    #[test]
+    fn revocation_info_archival() {
+        let crl = der::sequence(&[&der::uint(1)]);
+        let ocsp = der::sequence(&[&der::uint(2)]);
+        let value = der::sequence(&[
+            &der::context(0, &der::sequence(&[&crl])),
+            &der::context(1, &der::sequence(&[&ocsp, &ocsp])),
+        ]);
+        let attr = [
+            0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x2F, 0x01, 0x01, 0x08,
+        ];
+        let attr = der::sequence(&[&attr, &der::set_of(&[value])]);
+        let set = der::set_of(&[attr]);
+        let (tlv, _) = crate::ber::parse_tlv(&set).unwrap();
+        let values = parse_signed_attributes(&tlv).unwrap();
+        let archival = values.revocation_info_archival.unwrap();
+        assert_eq!(archival.crls, vec![crl]);
+        assert_eq!(archival.ocsps, vec![ocsp.clone(), ocsp]);
+
+        // A broken value is ignored, not an error.
+        let attr = [
+            0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x2F, 0x01, 0x01, 0x08,
+        ];
+        let attr = der::sequence(&[&attr, &der::set_of(&[der::uint(5)])]);
+        let set = der::set_of(&[attr]);
+        let (tlv, _) = crate::ber::parse_tlv(&set).unwrap();
+        let values = parse_signed_attributes(&tlv).unwrap();
+        assert_eq!(values.revocation_info_archival, None);
     }
 
     #[test]

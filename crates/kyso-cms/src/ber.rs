@@ -28,6 +28,8 @@ pub mod universal {
     pub const NULL: u32 = 5;
     /// OBJECT IDENTIFIER
     pub const OID: u32 = 6;
+    /// ENUMERATED
+    pub const ENUMERATED: u32 = 10;
     /// UTF8String
     pub const UTF8_STRING: u32 = 12;
     /// SEQUENCE, SEQUENCE OF
@@ -331,6 +333,27 @@ impl<'a> Tlv<'a> {
             .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
 
+    /// A non-negative ENUMERATED that fits in 64 bits (X.690 §8.4: encoded as an INTEGER).
+    pub fn enumerated(&self) -> Result<u64, CmsError> {
+        if !self.is_universal(universal::ENUMERATED) || self.tag.constructed {
+            return Err(err(format!("expected ENUMERATED, found {:?}", self.tag)));
+        }
+        let bytes = self.contents;
+        if bytes.is_empty() || bytes[0] & 0x80 != 0 {
+            return Err(err("empty or negative ENUMERATED"));
+        }
+        let significant: &[u8] = match bytes.iter().position(|&b| b != 0) {
+            Some(start) => &bytes[start..],
+            None => &[],
+        };
+        if significant.len() > 8 {
+            return Err(err("ENUMERATED too large"));
+        }
+        Ok(significant
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+    }
+
     /// An OBJECT IDENTIFIER in dotted form (X.690 §8.19).
     pub fn oid(&self) -> Result<String, CmsError> {
         if !self.is_universal(universal::OID) || self.tag.constructed {
@@ -552,5 +575,11 @@ mod tests {
         assert!(tlv.uint().is_err());
         let (tlv, _) = parse_tlv(&[0x02, 0x00]).unwrap();
         assert!(tlv.integer_bytes().is_err());
+        let (tlv, _) = parse_tlv(&[0x0A, 0x01, 0x06]).unwrap();
+        assert_eq!(tlv.enumerated().unwrap(), 6);
+        let (tlv, _) = parse_tlv(&[0x0A, 0x00]).unwrap();
+        assert!(tlv.enumerated().is_err());
+        let (tlv, _) = parse_tlv(&[0x02, 0x01, 0x06]).unwrap();
+        assert!(tlv.enumerated().is_err());
     }
 }

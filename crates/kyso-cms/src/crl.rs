@@ -8,6 +8,8 @@
 //!         revocationDate Time, crlEntryExtensions Extensions OPTIONAL } OPTIONAL,
 //!     crlExtensions [0] EXPLICIT Extensions OPTIONAL }
 //! ```
+//!
+//! Of the entry extensions, reasonCode (RFC 5280 §5.3.1) is read.
 
 use crate::ber::{self, universal};
 use crate::certificate::{CertificateInfo, integer_magnitude};
@@ -24,6 +26,30 @@ pub struct RevokedEntry {
     pub serial: Vec<u8>,
     /// revocationDate, Unix seconds.
     pub revocation_time: i64,
+    /// The reasonCode entry extension (CRLReason, RFC 5280 §5.3.1), when present and
+    /// readable.
+    pub reason: Option<u64>,
+}
+
+/// id-ce-cRLReasons
+const EXT_CRL_REASON: &str = "2.5.29.21";
+
+/// The reasonCode among `crlEntryExtensions`; None when absent or unreadable (it is never a
+/// reason to refuse the CRL).
+fn entry_reason(extensions: &ber::Tlv<'_>) -> Option<u64> {
+    let mut r = extensions.children();
+    while let Ok(Some(ext)) = r.next_tlv() {
+        let mut e = ext.children();
+        if e.read("Extension.extnID").ok()?.oid().ok()? != EXT_CRL_REASON {
+            continue;
+        }
+        let _critical = e.optional_universal(universal::BOOLEAN).ok()?;
+        let value = e.expect(universal::OCTET_STRING, "extnValue").ok()?;
+        let value = value.octets().ok()?;
+        let (reason, _) = ber::parse_tlv(&value).ok()?;
+        return reason.enumerated().ok();
+    }
+    None
 }
 
 /// A CRL as read.
@@ -72,9 +98,14 @@ impl Crl {
                     let mut e = entry.children();
                     let serial = e.read("revoked.userCertificate")?.integer_bytes()?;
                     let when = parse_time(&e.read("revoked.revocationDate")?)?;
+                    let reason = match e.optional_universal(universal::SEQUENCE)? {
+                        Some(extensions) => entry_reason(&extensions),
+                        None => None,
+                    };
                     revoked.push(RevokedEntry {
                         serial: integer_magnitude(serial).to_vec(),
                         revocation_time: when,
+                        reason,
                     });
                 }
             }
@@ -99,5 +130,69 @@ impl Crl {
     pub fn find(&self, cert: &CertificateInfo) -> Option<&RevokedEntry> {
         let serial = integer_magnitude(cert.serial_bytes());
         self.revoked.iter().find(|e| e.serial == serial)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::der;
+
+    fn entry(serial: u64, extensions: Option<Vec<u8>>) -> Vec<u8> {
+        let when = der::tlv(0x17, b"251201000000Z");
+        match extensions {
+            Some(ext) => der::sequence(&[&der::uint(serial), &when, &ext]),
+            None => der::sequence(&[&der::uint(serial), &when]),
+        }
+    }
+
+    fn reason_extension(value: &[u8]) -> Vec<u8> {
+        let ext = der::sequence(&[
+            &der::tlv(0x06, &[0x55, 0x1D, 0x15]),
+            &der::octet_string(value),
+        ]);
+        der::sequence(&[&ext])
+    }
+
+    #[test]
+    fn entries_and_reason_codes() {
+        let alg = der::sequence(&[
+            &der::tlv(
+                0x06,
+                &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B],
+            ),
+            &der::null(),
+        ]);
+        let cn = der::sequence(&[&der::tlv(0x06, &[0x55, 0x04, 0x03]), &der::tlv(0x0C, b"CA")]);
+        let issuer = der::sequence(&[&der::tlv(0x31, &cn)]);
+        let revoked = der::sequence(&[
+            &entry(10, Some(reason_extension(&[0x0A, 0x01, 0x01]))),
+            &entry(11, None),
+            &entry(12, Some(reason_extension(&[0x0A, 0x01, 0x06]))),
+            &entry(13, Some(reason_extension(&[0xFF]))),
+        ]);
+        let tbs = der::sequence(&[
+            &der::uint(1),
+            &alg,
+            &issuer,
+            &der::tlv(0x17, b"260101000000Z"),
+            &der::tlv(0x17, b"260108000000Z"),
+            &revoked,
+        ]);
+        let crl = der::sequence(&[&tbs, &alg, &der::tlv(0x03, &[0, 1, 2])]);
+        let crl = Crl::from_der(&crl).unwrap();
+        assert_eq!(crl.issuer, "CN=CA");
+        assert_eq!(crl.this_update, 1_767_225_600);
+        assert_eq!(crl.next_update, Some(1_767_830_400));
+        let reasons: Vec<(u8, Option<u64>)> = crl
+            .revoked
+            .iter()
+            .map(|e| (e.serial[0], e.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![(10, Some(1)), (11, None), (12, Some(6)), (13, None)]
+        );
+        assert_eq!(crl.revoked[0].revocation_time, 1_764_547_200);
     }
 }

@@ -1,6 +1,7 @@
 //! The certificate extensions path building and revocation checking need (RFC 5280 §4.2):
 //! authorityKeyIdentifier (§4.2.1.1), cRLDistributionPoints (§4.2.1.13) and
-//! authorityInfoAccess (§4.2.2.1), read leniently from the raw certificate.
+//! authorityInfoAccess (§4.2.2.1), and id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1), read
+//! leniently from the raw certificate.
 
 use crate::ber::{self, Tlv, universal};
 use crate::error::CmsError;
@@ -15,6 +16,11 @@ pub const EXT_AUTHORITY_INFO_ACCESS: &str = "1.3.6.1.5.5.7.1.1";
 pub const AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
 /// id-kp-timeStamping (RFC 5280 §4.2.1.12)
 pub const KP_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+/// id-kp-OCSPSigning (RFC 5280 §4.2.1.12): a delegated OCSP responder (RFC 6960 §4.2.2.2)
+pub const KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
+/// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): a responder certificate whose own revocation
+/// need not be checked
+pub const OCSP_NOCHECK: &str = "1.3.6.1.5.5.7.48.1.5";
 
 /// What the extensions say about where the issuer and the revocation data are.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,6 +33,8 @@ pub struct CertificateExtensions {
     pub ocsp_urls: Vec<String>,
     /// Dotted OIDs of the critical extensions.
     pub critical: Vec<String>,
+    /// id-pkix-ocsp-nocheck is present (RFC 6960 §4.2.2.2.1).
+    pub ocsp_nocheck: bool,
 }
 
 impl CertificateExtensions {
@@ -75,6 +83,7 @@ impl CertificateExtensions {
                     }
                 }
                 EXT_CRL_DISTRIBUTION_POINTS => collect_uris(&inner, 0, &mut out.crl_urls)?,
+                OCSP_NOCHECK => out.ocsp_nocheck = true,
                 EXT_AUTHORITY_INFO_ACCESS => {
                     let mut a = inner.children();
                     while let Some(desc) = a.next_tlv()? {

@@ -5,6 +5,8 @@
 //! - Reading: a lenient BER reader ([`ber`]) behind [`parse_signed_data`] and
 //!   [`CertificateInfo::from_der`]; raw bytes are kept and verified as they came
 //!   ([`verify_signer`]).
+//! - Revocation data, read the same way: CRLs ([`crl`]) and OCSP ([`ocsp`], which also builds
+//!   the request).
 //!
 //! No function panics on any input.
 
@@ -18,6 +20,7 @@ pub mod digest;
 pub mod error;
 pub mod extensions;
 pub mod name;
+pub mod ocsp;
 pub mod oid;
 pub mod parse;
 pub mod signed_data;
@@ -30,13 +33,18 @@ pub use algorithm::{
     AlgorithmIdentifier, PssParameters, SignatureAlgorithm, SignatureScheme, digest_info,
 };
 pub use attributes::{
-    EssCertId, EssIssuerSerial, SignedAttributeValues, SignedAttributes, signed_attributes,
+    EssCertId, EssIssuerSerial, RevocationInfoArchival, SignedAttributeValues, SignedAttributes,
+    signed_attributes,
 };
 pub use certificate::{CertificateInfo, KeyUsage, PublicKeyInfo};
 pub use crl::{Crl, RevokedEntry};
 pub use digest::{DigestAlgorithm, Hasher};
 pub use error::CmsError;
 pub use extensions::CertificateExtensions;
+pub use ocsp::{
+    BasicOcspResponse, CertId, CertStatus, NonceCheck, OcspRequest, OcspResponse, ResponderCheck,
+    ResponderId, ResponseStatus, SingleResponse,
+};
 pub use parse::{ParsedSignedData, ParsedSignerInfo, SignerIdentifier, parse_signed_data};
 pub use signed_data::{signed_data, signed_data_with_unsigned_attributes};
 pub use signed_object::{SignedObject, verify_rsa};

@@ -111,6 +111,21 @@ pub const SHA384_WITH_RSA: &str = "1.2.840.113549.1.1.12";
 /// sha512WithRSAEncryption (parsed only)
 pub const SHA512_WITH_RSA: &str = "1.2.840.113549.1.1.13";
 
+// OCSP: RFC 6960 §4.2.1, §4.4.1, Appendix B; RFC 5940 §4.3; Adobe's PDF signature attribute.
+/// id-pkix-ocsp-basic: the responseType of a BasicOCSPResponse (parsed only)
+pub const OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
+/// id-pkix-ocsp-nonce (RFC 6960 §4.4.1, RFC 8954)
+pub const OCSP_NONCE: Oid = Oid::new(
+    "1.3.6.1.5.5.7.48.1.2",
+    &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02],
+);
+/// id-ri-ocsp-response: an OCSPResponse among a SignedData's `crls` as
+/// OtherRevocationInfoFormat (RFC 5940 §4.3; parsed only)
+pub const RI_OCSP_RESPONSE: &str = "1.3.6.1.5.5.7.16.2";
+/// adbe-revocationInfoArchival, the signed attribute in which Acrobat-style signers embed
+/// CRLs and OCSP responses (ISO 32000-1 §12.8.3.3.2; parsed only)
+pub const ADBE_REVOCATION_INFO_ARCHIVAL: &str = "1.2.840.113583.1.1.8";
+
 // X.509 extensions: RFC 5280 §4.2.1.
 /// id-ce-subjectKeyIdentifier
 pub const EXT_SUBJECT_KEY_IDENTIFIER: &str = "2.5.29.14";
@@ -142,6 +157,7 @@ mod tests {
             RSA_ENCRYPTION,
             RSASSA_PSS,
             MGF1,
+            OCSP_NONCE,
         ] {
             assert_eq!(decode_oid(oid.der()).unwrap(), oid.dotted());
         }

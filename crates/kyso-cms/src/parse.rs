@@ -69,6 +69,9 @@ pub struct ParsedSignedData {
     pub certificates: Vec<Vec<u8>>,
     /// Each entry of `crls`, raw.
     pub crls: Vec<Vec<u8>>,
+    /// OCSPResponses among the `crls` as `other [1] OtherRevocationInfoFormat` with
+    /// id-ri-ocsp-response (RFC 5940 §4.3), raw.
+    pub ocsp_responses: Vec<Vec<u8>>,
     /// signerInfos, in order.
     pub signer_infos: Vec<ParsedSignerInfo>,
     /// Length of the ContentInfo encoding, padding excluded.
@@ -135,10 +138,14 @@ fn parse_signed_data_body(sd: &Tlv<'_>) -> Result<ParsedSignedData, CmsError> {
         }
     }
     let mut crls = Vec::new();
+    let mut ocsp_responses = Vec::new();
     if let Some(list) = r.optional_context(1)? {
         let mut c = list.children();
         while let Some(crl) = c.next_tlv()? {
             crls.push(crl.raw.to_vec());
+            if crl.is_context(1) {
+                ocsp_responses.extend(other_revocation_info_ocsp(&crl));
+            }
         }
     }
 
@@ -156,9 +163,22 @@ fn parse_signed_data_body(sd: &Tlv<'_>) -> Result<ParsedSignedData, CmsError> {
         encap_content,
         certificates,
         crls,
+        ocsp_responses,
         signer_infos,
         encoded_len: 0,
     })
+}
+
+/// `OtherRevocationInfoFormat ::= SEQUENCE { otherRevInfoFormat OID, otherRevInfo ANY }`
+/// (RFC 5652 §10.2.1), `[1] IMPLICIT`: the OCSPResponse when the format is
+/// id-ri-ocsp-response. Anything else, or anything unreadable, is None.
+fn other_revocation_info_ocsp(other: &Tlv<'_>) -> Option<Vec<u8>> {
+    let mut r = other.children();
+    let format = r.next_tlv().ok()??.oid().ok()?;
+    if format != oid::RI_OCSP_RESPONSE {
+        return None;
+    }
+    r.next_tlv().ok()?.map(|v| v.raw.to_vec())
 }
 
 fn parse_signer_info(si: &Tlv<'_>) -> Result<ParsedSignerInfo, CmsError> {

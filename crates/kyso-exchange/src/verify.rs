@@ -44,9 +44,10 @@ pub fn check_report(name: &str, report: &VerifyReport) -> Option<String> {
         .collect();
     let acceptable = match report.verdict {
         Verdict::Valid => true,
-        // The endpoint verifies offline: it never fetches CRLs. A chain to one of its anchors
-        // that is indeterminate *only* because revocation data is unavailable (certificates
-        // that name a CRL or OCSP responder, with no CRL embedded) is accepted: refusing it
+        // The endpoint verifies offline: it never fetches CRLs nor asks OCSP responders. A
+        // chain to one of its anchors that is indeterminate *only* because revocation data is
+        // unavailable or stale (certificates that name a CRL or OCSP responder, with no fresh
+        // CRL or OCSP response embedded) is accepted: refusing it
         // would refuse every document signed by a CA that publishes revocation data, and a
         // revocation check belongs to the receiving organ's registration (03), not to
         // arrival. Anything else indeterminate (untrusted chain, unsupported algorithm) is

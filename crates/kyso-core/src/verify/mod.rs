@@ -68,7 +68,8 @@ pub struct VerifyOptions {
     pub extra_anchors: Vec<CertificateInfo>,
     /// The user's trust store (anchors and stored intermediates).
     pub store: Option<TrustStore>,
-    /// Fetches CRLs when online and allowed; None = offline (embedded data only).
+    /// Fetches CRLs and asks OCSP responders when online and allowed; None = offline
+    /// (embedded data only).
     pub fetcher: Option<Arc<dyn Fetcher>>,
     /// The verification time, Unix seconds (passed in: principle 6).
     pub now: i64,
@@ -98,7 +99,8 @@ struct Dss {
     present: bool,
     certs: Vec<Vec<u8>>,
     crls: Vec<Vec<u8>>,
-    ocsps: usize,
+    /// OCSPResponses (ETSI EN 319 142-1 §5.4.2.2).
+    ocsps: Vec<Vec<u8>>,
 }
 
 fn read_dss<S: Source>(doc: &Document<S>) -> Dss {
@@ -125,7 +127,7 @@ fn read_dss<S: Source>(doc: &Document<S>) -> Dss {
     };
     dss.certs = streams(b"Certs");
     dss.crls = streams(b"CRLs");
-    dss.ocsps = streams(b"OCSPs").len();
+    dss.ocsps = streams(b"OCSPs");
     dss
 }
 
@@ -678,19 +680,48 @@ impl<S: Source> Context<'_, S> {
                 format!("the {what} certificate does not chain to a trusted root"),
             ));
         }
-        let mut embedded = revocation::Embedded::default();
-        embedded
-            .crls
-            .extend(parsed.crls.iter().map(|c| (c.clone(), "cms")));
-        embedded
-            .crls
-            .extend(self.dss.crls.iter().map(|c| (c.clone(), "dss")));
-        embedded.ocsp_count = self.dss.ocsps;
+        // Revocation data in the file: the CMS (`crls`, adbe-revocationInfoArchival) and the
+        // DSS; certificates of the CMS and the DSS may be delegated OCSP responders.
+        let archival = parsed
+            .signer_infos
+            .first()
+            .and_then(|si| si.signed_attributes.as_ref())
+            .and_then(|a| a.revocation_info_archival.clone())
+            .unwrap_or_default();
+        let cms = revocation::source::CRL_CMS;
+        let embedded = revocation::Embedded {
+            crls: parsed
+                .crls
+                .iter()
+                .chain(archival.crls.iter())
+                .map(|c| (c.clone(), cms))
+                .chain(
+                    self.dss
+                        .crls
+                        .iter()
+                        .map(|c| (c.clone(), revocation::source::CRL_DSS)),
+                )
+                .collect(),
+            ocsps: self
+                .dss
+                .ocsps
+                .iter()
+                .chain(archival.ocsps.iter())
+                .chain(parsed.ocsp_responses.iter())
+                .cloned()
+                .collect(),
+            certs: pool
+                .iter()
+                .filter(|c| c.source == "cms" || c.source == "dss")
+                .map(|c| c.cert.clone())
+                .collect(),
+        };
         let (rev, rev_reasons) = revocation::check(
             &built.path,
             &embedded,
             self.options.fetcher.as_deref(),
             proven,
+            self.options.now,
         );
         reasons.extend(rev_reasons);
         (

@@ -124,7 +124,8 @@ pub struct RevocationReport {
     /// "good", "revoked", "unknown", "no_source" (the certificates name no CRL or OCSP
     /// responder), "not_checked" (no chain)
     pub status: &'static str,
-    /// Where the data came from: "cms", "dss", "fetched"; empty when none was used.
+    /// What proved the status (revocation::source), first use first: CRLs "cms", "dss",
+    /// "fetched"; OCSP responses "ocsp-embedded", "ocsp-fetched"; empty when none did.
     pub sources: Vec<&'static str>,
 }
 
