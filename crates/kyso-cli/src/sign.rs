@@ -96,7 +96,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
             SubFilterArg::Pades => SubFilterChoice::Pades,
             SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
         },
-        pdf_password: pdf_password.as_ref().map(|p| p.to_string()),
+        pdf_password: pdf_password.clone().map(kyso_core::Password::from),
         signing_time: None,
         // The user's stored intermediates complete a chain the key source lacks.
         intermediates: kyso_core::TrustStore::default_location()
@@ -154,7 +154,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         && let Ok(Some(password)) = passwords::prompt_pdf_password(&jobs[locked[0]].input)
     {
         let retry_options = SignOptions {
-            pdf_password: Some(password.to_string()),
+            pdf_password: Some(kyso_core::Password::from(password)),
             ..options.clone()
         };
         for i in locked {

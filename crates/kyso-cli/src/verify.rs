@@ -48,7 +48,7 @@ pub struct VerifyArgs {
 
 pub fn run(args: VerifyArgs) -> u8 {
     let password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
-        Ok(p) => p.map(|p| p.as_str().to_string()),
+        Ok(p) => p.map(kyso_core::Password::from),
         Err(e) => {
             eprintln!("kyso: {e:#}");
             return code::UNREADABLE;
@@ -79,7 +79,21 @@ pub fn run(args: VerifyArgs) -> u8 {
     };
     let mut codes = Vec::new();
     for file in &args.files {
-        match kyso_core::verify_file(file, &options) {
+        let mut outcome = kyso_core::verify_file(file, &options);
+        // An encrypted file and no password given: ask once on a terminal, as `kyso sign`
+        // does (never echoed), then read it again.
+        if let Err(e) = &outcome
+            && e.code() == "PDF_PASSWORD_REQUIRED"
+            && options.password.is_none()
+            && let Ok(Some(password)) = passwords::prompt_pdf_password(file)
+        {
+            let with_password = VerifyOptions {
+                password: Some(kyso_core::Password::from(password)),
+                ..options.clone()
+            };
+            outcome = kyso_core::verify_file(file, &with_password);
+        }
+        match outcome {
             Ok(report) => {
                 let c = exit_code(report.verdict);
                 if args.json {

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod info;
 pub mod output;
+pub mod password;
 pub mod pdf_date;
 pub mod sign;
 pub mod trust;
@@ -12,6 +13,7 @@ pub mod verify;
 pub use error::Error;
 pub use info::{DocumentInfo, FieldInfo, SignatureInfo, inspect_file};
 pub use kyso_cms::{DigestAlgorithm, SignatureScheme};
+pub use password::Password;
 pub use sign::{SignOptions, SignOutcome, SubFilterChoice, default_output_path, sign_file};
 pub use trust::{TrustEntry, TrustError, TrustKind, TrustStore};
 pub use verify::report::{Verdict, VerifyReport};

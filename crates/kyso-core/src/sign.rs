@@ -46,7 +46,7 @@ pub struct SignOptions {
     pub scheme: SchemeChoice,
     pub sub_filter: SubFilterChoice,
     /// User or owner password of an encrypted PDF.
-    pub pdf_password: Option<String>,
+    pub pdf_password: Option<crate::Password>,
     /// The signing time written to `/M`; `None` is now, in local time.
     pub signing_time: Option<OffsetDateTime>,
     /// Certificates that may complete the signer's chain (DER): the user's stored
@@ -275,12 +275,15 @@ fn plan(
         source,
     };
     let source = FileSource::new(File::open(input).map_err(read_err)?).map_err(read_err)?;
-    let doc = Document::open_with(source, options.pdf_password.as_deref(), rebuild_xref).map_err(
-        |source| Error::Pdf {
-            path: input.to_path_buf(),
-            source,
-        },
-    )?;
+    let doc = Document::open_with(
+        source,
+        options.pdf_password.as_ref().map(crate::Password::as_str),
+        rebuild_xref,
+    )
+    .map_err(|source| Error::Pdf {
+        path: input.to_path_buf(),
+        source,
+    })?;
     let planned = plan_signature(&doc, request).map_err(|source| Error::Plan {
         path: input.to_path_buf(),
         source,

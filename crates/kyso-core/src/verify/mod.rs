@@ -63,7 +63,7 @@ impl VerifyError {
 #[derive(Clone)]
 pub struct VerifyOptions {
     /// The PDF's user or owner password.
-    pub password: Option<String>,
+    pub password: Option<crate::Password>,
     /// Anchors for this run only (`--trust`).
     pub extra_anchors: Vec<CertificateInfo>,
     /// The user's trust store (anchors and stored intermediates).
@@ -82,11 +82,14 @@ pub fn verify_file(path: &Path, options: &VerifyOptions) -> Result<VerifyReport,
         source,
     };
     let source = FileSource::new(File::open(path).map_err(read_err)?).map_err(read_err)?;
-    let doc =
-        Document::open(source, options.password.as_deref()).map_err(|source| VerifyError::Pdf {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let doc = Document::open(
+        source,
+        options.password.as_ref().map(crate::Password::as_str),
+    )
+    .map_err(|source| VerifyError::Pdf {
+        path: path.to_path_buf(),
+        source,
+    })?;
     verify_document(&doc, path, options).map_err(|source| VerifyError::Pdf {
         path: path.to_path_buf(),
         source,
@@ -525,7 +528,7 @@ impl<S: Source> Context<'_, S> {
             r.modifications = changes::analyse(
                 self.doc,
                 range.revision_end,
-                self.options.password.as_deref(),
+                self.options.password.as_ref().map(crate::Password::as_str),
                 self.docmdp,
             );
             for c in r.modifications.changes.iter().filter(|c| !c.allowed) {
