@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the desktop app: the UI (ui/dist), then the kyso-desktop binary with the
-# custom-protocol feature so it serves the built UI itself (no dev server).
+# custom-protocol feature so it serves the built UI itself (no dev server), with the `kyso`
+# and `kyso-exchange` binaries beside it.
 #
 #   scripts/build-desktop.sh            debug build
 #   scripts/build-desktop.sh release    release build
@@ -10,7 +11,9 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROFILE=debug
-CARGO_ARGS=(-p kyso-desktop --features custom-protocol)
+# The `kyso` and `kyso-exchange` binaries come with it (`make run` starts the exchange): one
+# cargo invocation, so dependencies are compiled once with one set of features.
+CARGO_ARGS=(-p kyso-desktop -p kyso-cli -p kyso-exchange --locked --features kyso-desktop/custom-protocol)
 case "${1:-}" in
   "" | debug) ;;
   release) PROFILE=release; CARGO_ARGS+=(--release) ;;

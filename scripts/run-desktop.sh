@@ -15,7 +15,6 @@ DEMO="$TARGET/demo"
 ADDR="${KYSO_DEMO_EXCHANGE_ADDR:-127.0.0.1:8765}"
 mkdir -p "$DEMO"
 
-cargo build --release --locked -p kyso-cli -p kyso-exchange
 desktop="$("$REPO/scripts/build-desktop.sh" release | tail -n 1)"
 KYSO="$TARGET/release/kyso"
 EXCHANGE="$TARGET/release/kyso-exchange"
