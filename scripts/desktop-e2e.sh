@@ -14,7 +14,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$(realpath "${1:?usage: desktop-e2e.sh BINARY}")"
 PORT="${KYSO_E2E_PORT:-4444}"
-for tool in Xvfb dbus-daemon tauri-driver WebKitWebDriver curl node gnome-keyring-daemon secret-tool; do
+for tool in Xvfb dbus-daemon dbus-send tauri-driver WebKitWebDriver curl node gnome-keyring-daemon secret-tool; do
   command -v "$tool" >/dev/null || { echo "e2e: missing $tool" >&2; exit 2; }
 done
 
@@ -24,15 +24,23 @@ start_headless_session e2e
 # A real keyring on the session's bus (the vault keeps its keys there; RECIPES §2), with its
 # own HOME so nothing touches the user's keyrings. The app inherits KYSO_HOME and
 # KYSO_KEYCHAIN_SERVICE through tauri-driver.
+# Nothing may call the Secret Service before this daemon owns its bus name: the bus would
+# start a second, locked daemon, whose prompt (DISPLAY is set) hangs every call.
 mkdir -m700 -p "$WORK/keyring/run"
 printf kyso-e2e | HOME="$WORK/keyring" XDG_RUNTIME_DIR="$WORK/keyring/run" \
   gnome-keyring-daemon --foreground --unlock --components=secrets >"$WORK/keyring.log" 2>&1 &
 EXTRA_PIDS+=("$!")
 export KYSO_KEYCHAIN_SERVICE="kyso-e2e-$$"
-for _ in $(seq 100); do
-  printf probe | timeout 5 secret-tool store --label=kyso-probe kyso-probe "$KYSO_KEYCHAIN_SERVICE" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+secrets_owned() {
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"
+}
+for _ in $(seq 200); do secrets_owned && break; sleep 0.05; done
+# No display for the probe: a locked keyring then fails at once instead of prompting.
+if ! secrets_owned || ! printf probe | env -u DISPLAY timeout 10 \
+    secret-tool store --label=kyso-probe kyso-probe "$KYSO_KEYCHAIN_SERVICE" >/dev/null 2>&1; then
+  echo "e2e: the keyring did not start" >&2; cat "$WORK/keyring.log" >&2; exit 1
+fi
 
 # The send-to-exchange steps (KYSO_E2E_EXCHANGE_PKI: the test PKI whose root the exchange
 # trusts): the real reference exchange on loopback, and Kyso configured and logged in with
