@@ -28,6 +28,8 @@ fn require_keyring() {
 struct Home {
     dir: PathBuf,
     extra_env: Vec<(String, String)>,
+    /// A command the kyso process runs under (e.g. `nsenter` into a token's namespaces).
+    prefix: Vec<String>,
 }
 
 impl Home {
@@ -38,6 +40,7 @@ impl Home {
         Home {
             dir,
             extra_env: Vec::new(),
+            prefix: Vec::new(),
         }
     }
     fn home(&self) -> PathBuf {
@@ -47,9 +50,17 @@ impl Home {
         self.extra_env.push((k.into(), v.into()));
         self
     }
-    /// `kyso ARGS` under `timeout 120`, stdin closed, with KYSO_HOME and TMPDIR set.
+    /// `kyso ARGS` under `timeout 120` (and the prefix), stdin closed, with KYSO_HOME and
+    /// TMPDIR set.
     fn run(&self, args: &[&OsStr], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new("timeout");
+        let mut cmd = match self.prefix.split_first() {
+            Some((program, rest)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(rest).arg("timeout");
+                cmd
+            }
+            None => Command::new("timeout"),
+        };
         cmd.arg("120")
             .arg(env!("CARGO_BIN_EXE_kyso"))
             .args(args)
@@ -810,4 +821,288 @@ fn concurrent_changes_to_the_identity_list_are_all_kept() {
         let out = h.kyso(&["id", "remove", id]);
         assert!(out.status.success(), "{}", text(&out));
     }
+}
+
+/// opencryptoki's soft token (Debian's `opencryptoki`): a real PKCS#11 module that counts wrong
+/// user PINs and locks after three, which SoftHSM2 never does. Its daemon runs in private mount
+/// and IPC namespaces (tests/token/opencryptoki-ns.sh), a child of the test, killed on drop;
+/// every command that talks to it runs under `nsenter` into them.
+struct OpenCryptoki {
+    daemon: std::process::Child,
+    dir: PathBuf,
+    module: String,
+    prefix: Vec<String>,
+}
+
+const OCK_SO_PIN: &str = "87654321";
+
+impl OpenCryptoki {
+    fn start(name: &str) -> Self {
+        let dir = out_dir(&format!("opencryptoki-{name}"));
+        let module = std::fs::read_dir("/usr/lib")
+            .expect("/usr/lib")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("pkcs11/libopencryptoki.so"))
+            .chain([PathBuf::from("/usr/lib/opencryptoki/libopencryptoki.so")])
+            .find(|p| p.exists())
+            .expect("opencryptoki is not installed (scripts/install-deps.sh installs it)");
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        // Root gets private mount and IPC namespaces; anyone else a user namespace first.
+        let mut unshare = Command::new("unshare");
+        if !root {
+            unshare
+                .args(["--user", "--map-root-user"])
+                .env("KYSO_OCK_USERNS", "1");
+        }
+        let log = std::fs::File::create(dir.join("daemon.log")).unwrap();
+        let daemon = unshare
+            .args(["--mount", "--ipc", "--propagation", "private", "--", "sh"])
+            .arg(repo().join("tests/token/opencryptoki-ns.sh"))
+            .arg(dir.join("state"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("unshare");
+        let mut prefix = vec![
+            "nsenter".to_string(),
+            "-t".to_string(),
+            daemon.id().to_string(),
+            "-m".to_string(),
+            "-i".to_string(),
+        ];
+        if !root {
+            prefix.extend(["-U".to_string(), "--preserve-credentials".to_string()]);
+        }
+        prefix.push("--".to_string());
+        let ock = OpenCryptoki {
+            daemon,
+            dir,
+            module: module.display().to_string(),
+            prefix,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !ock
+            .run("test", &["-S", "/run/pkcsslotd.socket"])
+            .status
+            .success()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "pkcsslotd did not start: {}",
+                std::fs::read_to_string(ock.dir.join("daemon.log")).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        ock
+    }
+
+    /// `program ARGS` inside the daemon's namespaces.
+    fn run(&self, program: &str, args: &[&str]) -> Output {
+        Command::new(&self.prefix[0])
+            .args(&self.prefix[1..])
+            .arg(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("nsenter")
+    }
+
+    fn pkcs11_tool(&self, args: &[&str]) -> Output {
+        let mut all = vec!["--module", self.module.as_str()];
+        all.extend_from_slice(args);
+        let out = self.run("pkcs11-tool", &all);
+        assert!(out.status.success(), "pkcs11-tool {args:?}: {}", text(&out));
+        out
+    }
+
+    /// A token `kyso` with the user PIN [`TOKEN_PIN`], the signer's key and certificate
+    /// (CKA_ID 01) and the intermediate's certificate (02), from the test PKI.
+    fn provision(&self) {
+        let f = fixtures();
+        let der = |what: &str, input: &Path, name: &str| {
+            let output = self.dir.join(name);
+            let args: Vec<&OsStr> = match what {
+                "key" => vec!["pkey".as_ref(), "-in".as_ref(), input.as_os_str()],
+                _ => vec!["x509".as_ref(), "-in".as_ref(), input.as_os_str()],
+            };
+            let out = Command::new("openssl")
+                .args(args)
+                .args(["-outform", "DER", "-out"])
+                .arg(&output)
+                .output()
+                .expect("openssl");
+            assert!(out.status.success(), "openssl: {}", text(&out));
+            output.display().to_string()
+        };
+        let key = der("key", &f.pki.join("signer.key"), "signer.key.der");
+        let cert = der("cert", &f.pki.join("signer.pem"), "signer.der");
+        let inter = der("cert", &f.pki.join("inter.pem"), "inter.der");
+        self.pkcs11_tool(&[
+            "--slot",
+            "0",
+            "--init-token",
+            "--label",
+            "kyso",
+            "--so-pin",
+            OCK_SO_PIN,
+        ]);
+        self.pkcs11_tool(&[
+            "--slot",
+            "0",
+            "--login",
+            "--login-type",
+            "so",
+            "--so-pin",
+            OCK_SO_PIN,
+            "--init-pin",
+            "--new-pin",
+            TOKEN_PIN,
+        ]);
+        for (file, kind, id, label) in [
+            (&key, "privkey", "01", "signer"),
+            (&cert, "cert", "01", "signer"),
+            (&inter, "cert", "02", "inter"),
+        ] {
+            self.pkcs11_tool(&[
+                "--login",
+                "--pin",
+                TOKEN_PIN,
+                "--write-object",
+                file,
+                "--type",
+                kind,
+                "--id",
+                id,
+                "--label",
+                label,
+            ]);
+        }
+    }
+}
+
+impl Drop for OpenCryptoki {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// A real token that counts wrong PINs: each wrong PIN moves its counter exactly one step
+/// (Kyso never retries), the error says what the token reports (few tries left, then ONE try
+/// left, then locked), and once locked even the right PIN is refused, before any login.
+#[test]
+fn a_token_that_counts_wrong_pins_locks_and_kyso_never_retries() {
+    let f = fixtures();
+    let ock = OpenCryptoki::start("pin-lock");
+    ock.provision();
+    let mut h = Home::new("token-lock");
+    h.prefix = ock.prefix.clone();
+    let module = ock.module.clone();
+    let flags = |h: &Home| -> serde_json::Value {
+        let out = h.kyso(&["token", "list", "--module", &module, "--json"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let slots: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let token = slots[0]["token"].clone();
+        assert_eq!(token["label"], "kyso", "{slots:#}");
+        serde_json::json!([
+            token["pin_count_low"],
+            token["pin_final_try"],
+            token["pin_locked"]
+        ])
+    };
+    assert_eq!(flags(&h), serde_json::json!([false, false, false]));
+
+    let out = h.kyso(&[
+        "id",
+        "add-token",
+        "--module",
+        &module,
+        "--token",
+        "kyso",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let id: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        id["subject"],
+        "CN=Nguyễn Văn An, O=Văn phòng Tỉnh ủy, L=Quảng Ngãi, C=VN"
+    );
+    let id = id["id"].as_str().unwrap().to_string();
+
+    let input = f.corpus.join("gs.pdf");
+    let right = h.dir.join("pin-right");
+    let wrong = h.dir.join("pin-wrong");
+    std::fs::write(&right, TOKEN_PIN).unwrap();
+    std::fs::write(&wrong, "9999").unwrap();
+    let sign = |pin: &Path, name: &str| {
+        let output = h.dir.join(name);
+        let out = h.kyso(&[
+            "sign",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+            "--identity",
+            &id,
+            "--pin-file",
+            pin.to_str().unwrap(),
+        ]);
+        (out, output)
+    };
+
+    // The right PIN signs, and the peers accept the token's signature.
+    let (out, signed) = sign(&right, "signed.pdf");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_peers_accept(&signed, None, 1);
+
+    // Three wrong PINs, one command each: the counter moves one step per command.
+    for (n, (code, flags_after)) in [
+        ("TOKEN_PIN_COUNT_LOW", [true, false, false]),
+        ("TOKEN_PIN_FINAL_TRY", [false, true, false]),
+        ("TOKEN_PIN_LOCKED", [false, false, true]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (out, output) = sign(&wrong, &format!("wrong-{n}.pdf"));
+        assert_code(&out, code);
+        assert!(!output.exists(), "no output after a wrong PIN");
+        assert_eq!(
+            flags(&h),
+            serde_json::json!(flags_after),
+            "after wrong PIN {}",
+            n + 1
+        );
+    }
+    assert!(
+        text(&sign(&wrong, "x.pdf").0).contains("TOKEN_PIN_LOCKED"),
+        "a locked token stays locked"
+    );
+    // Locked: even the right PIN is refused, and the token agrees (CKR_PIN_LOCKED).
+    let (out, output) = sign(&right, "after-lock.pdf");
+    assert_code(&out, "TOKEN_PIN_LOCKED");
+    assert!(!output.exists());
+    let raw = ock.run(
+        "pkcs11-tool",
+        &["--module", &module, "--login", "--pin", TOKEN_PIN, "-O"],
+    );
+    assert!(text(&raw).contains("CKR_PIN_LOCKED"), "{}", text(&raw));
+
+    // The security officer resets the PIN; signing works again.
+    ock.pkcs11_tool(&[
+        "--login",
+        "--login-type",
+        "so",
+        "--so-pin",
+        OCK_SO_PIN,
+        "--init-pin",
+        "--new-pin",
+        TOKEN_PIN,
+    ]);
+    let (out, signed) = sign(&right, "after-reset.pdf");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_peers_accept(&signed, None, 1);
 }

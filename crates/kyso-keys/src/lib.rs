@@ -13,6 +13,7 @@ pub mod pkcs12;
 mod rsa_sign;
 pub mod signer;
 pub mod token;
+pub mod token_info;
 pub mod vault;
 
 pub use check::{CertificateWarning, check_certificate_usable};

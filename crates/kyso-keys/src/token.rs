@@ -19,7 +19,7 @@ use cryptoki::mechanism::MechanismType;
 use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
-use cryptoki::slot::{Slot, TokenInfo};
+use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 use kyso_cms::{CertificateInfo, DigestAlgorithm, SignatureScheme, digest_info};
 use rsa::traits::PublicKeyParts;
@@ -31,6 +31,7 @@ use zeroize::Zeroizing;
 use crate::error::KeyError;
 use crate::identity::{Identity, Registry, Source, new_id};
 use crate::signer::Signer;
+use crate::token_info::{self, TokenFacts};
 
 /// Default idle time after which the PIN is forgotten.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -48,7 +49,7 @@ pub enum PinTries {
 
 impl PinTries {
     /// From the token flags.
-    pub fn from_info(info: &TokenInfo) -> Self {
+    pub fn from_info(info: &TokenFacts) -> Self {
         Self::from_flags(info.user_pin_count_low(), info.user_pin_final_try())
     }
 
@@ -108,18 +109,21 @@ impl Module {
     }
 
     /// The slot whose token has this label (and serial, when given).
-    fn find_slot(&self, label: &str, serial: Option<&str>) -> Result<(Slot, TokenInfo), KeyError> {
+    /// The token facts of `slot` ([`token_info::read`]).
+    fn token_facts(&self, slot: Slot) -> Result<TokenFacts, CkError> {
+        token_info::read(&self.ctx, &self.path, slot)
+    }
+
+    fn find_slot(&self, label: &str, serial: Option<&str>) -> Result<(Slot, TokenFacts), KeyError> {
         let slots = self
             .ctx
             .get_slots_with_token()
             .map_err(|e| map_error(e, label))?;
         for slot in slots {
-            let Ok(info) = self.ctx.get_token_info(slot) else {
+            let Ok(info) = self.token_facts(slot) else {
                 continue;
             };
-            if info.label().trim() == label
-                && serial.is_none_or(|s| s.is_empty() || info.serial_number().trim() == s)
-            {
+            if info.label == label && serial.is_none_or(|s| s.is_empty() || info.serial == s) {
                 return Ok((slot, info));
             }
         }
@@ -190,11 +194,11 @@ pub fn list(module_path: &str) -> Result<Vec<SlotListing>, KeyError> {
         let description = module
             .ctx
             .get_slot_info(slot)
-            .map(|i| i.slot_description().trim().to_string())
+            .map(|i| token_info::padded_text(i.slot_description().as_bytes()))
             .unwrap_or_default();
-        let token = match module.ctx.get_token_info(slot) {
+        let token = match module.token_facts(slot) {
             Ok(info) => {
-                let label = info.label().trim().to_string();
+                let label = info.label.clone();
                 let certificates = module
                     .ctx
                     .open_ro_session(slot)
@@ -213,9 +217,9 @@ pub fn list(module_path: &str) -> Result<Vec<SlotListing>, KeyError> {
                     .collect();
                 Some(TokenListing {
                     label,
-                    manufacturer: info.manufacturer_id().trim().to_string(),
-                    model: info.model().trim().to_string(),
-                    serial: info.serial_number().trim().to_string(),
+                    manufacturer: info.manufacturer.clone(),
+                    model: info.model.clone(),
+                    serial: info.serial.clone(),
                     pin_count_low: info.user_pin_count_low(),
                     pin_final_try: info.user_pin_final_try(),
                     pin_locked: info.user_pin_locked(),
@@ -313,7 +317,7 @@ pub fn add_token_identity(
     let source = Source::Token {
         module: module.path.clone(),
         token_label: token_label.to_string(),
-        token_serial: info.serial_number().trim().to_string(),
+        token_serial: info.serial.clone(),
         key_id: hex::encode(id),
     };
     let label = label
@@ -369,10 +373,7 @@ fn login(
     token: &str,
     pin: &str,
 ) -> Result<(), KeyError> {
-    let info = module
-        .ctx
-        .get_token_info(slot)
-        .map_err(|e| map_error(e, token))?;
+    let info = module.token_facts(slot).map_err(|e| map_error(e, token))?;
     if info.user_pin_locked() {
         return Err(KeyError::TokenPinLocked {
             token: token.to_string(),
@@ -384,8 +385,7 @@ fn login(
         Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => {
             // Never retried: read the flags the token set after this failure (§5.5).
             let remaining = module
-                .ctx
-                .get_token_info(slot)
+                .token_facts(slot)
                 .map(|i| {
                     if i.user_pin_locked() {
                         None
