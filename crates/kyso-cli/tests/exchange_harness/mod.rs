@@ -302,32 +302,12 @@ impl Client {
     }
 }
 
-/// A complete metadata file for a document numbered `number`.
+/// A complete metadata file for a document numbered `number`: tests/sync/meta-template.toml
+/// (shared with `make bench`), from [`ORGAN_ID`] to [`PEER_ORGAN`].
 pub fn meta_toml(number: u32) -> String {
-    format!(
-        r#"code_number = "{number}"
-code_notation = "QĐ-UBND"
-promulgation_place = "Phủ Lý"
-promulgation_date = "2026-11-20"
-document_type = "1"
-document_type_name = "Quyết định"
-subject = "Quyết định số {number} về việc chuyển đổi số"
-priority = 0
-
-[from]
-organ_id = "{ORGAN_ID}"
-name = "Ủy ban nhân dân tỉnh Hà Nam"
-
-[[to]]
-organ_id = "{PEER_ORGAN}"
-name = "Sở Thông tin và Truyền thông tỉnh Hà Nam"
-
-[signer]
-competence = "TM. Ủy ban nhân dân"
-position = "Chủ tịch"
-full_name = "Nguyễn Văn An"
-"#
-    )
+    let template = include_str!("../../../../tests/sync/meta-template.toml");
+    assert!(template.contains(ORGAN_ID) && template.contains(PEER_ORGAN));
+    template.replace("{number}", &number.to_string())
 }
 
 /// `count` distinct PDFs signed by Kyso with the test signer, in `dir`: copies of a corpus
