@@ -24,10 +24,10 @@ run: deps-run
 test: deps
 	$(MAKE) test-ui
 	$(MAKE) lint
+	$(MAKE) fuzz-check
 	$(MAKE) test-rust
 	$(MAKE) test-api
 	$(MAKE) test-desktop
-	$(MAKE) fuzz-check
 	@echo "make test: every suite passed"
 
 deps: rust-toolchain
@@ -73,7 +73,8 @@ test-desktop:
 	  KYSO_E2E_P12_PASSWORD="$$(cat $(PKI)/p12-password.txt)" KYSO_E2E_SIGNER="Nguyễn Văn An" \
 	  scripts/desktop-e2e.sh target/debug/kyso-desktop
 
-## The fuzz targets still build (the long runs are `make fuzz`).
+## The fuzz targets still build with their own lock file (the long runs are `make fuzz`);
+## early in `make test`, since a dependency added to a crate breaks it.
 fuzz-check:
 	$(CARGO) check --manifest-path fuzz/Cargo.toml --locked
 
