@@ -186,6 +186,10 @@ fn reason_vi(code: &str) -> &'static str {
         "CHAIN_TOO_LONG" => "Chuỗi chứng thư quá dài",
         "UNSUPPORTED_ALGORITHM" => "Thuật toán không được hỗ trợ",
         "MODIFIED_NOT_PERMITTED" => "Tài liệu bị sửa đổi không được phép sau khi ký",
+        "FIELD_LOCKED_CHANGED" => {
+            "Một trường biểu mẫu đã bị chữ ký này khóa nhưng bị sửa đổi sau khi ký"
+        }
+        "FIELD_LOCK_UNREADABLE" => "Không đọc được danh sách các trường bị chữ ký này khóa",
         "TIMESTAMP_MALFORMED" | "TIMESTAMP_IMPRINT_MISMATCH" => "Dấu thời gian không hợp lệ",
         "TSA_NOT_TIMESTAMPING" => "Chứng thư không phải của đơn vị cấp dấu thời gian",
         "SIGNING_TIME_CLAIMED" => "Thời gian ký do người ký tự khai, chưa có dấu thời gian",

@@ -10,13 +10,19 @@
 //! change not permitted. This also catches the shadow attacks (Mainka et al., 2021): hide,
 //! replace and hide-and-replace all need existing objects (pages, content streams, fonts,
 //! form fields' non-value keys, the catalog or the page tree) to change in a later update.
+//!
+//! FieldMDP (§12.8.2.4): a field the signature locks ([`super::fieldmdp`]) may not be filled
+//! or get another appearance after it; the DocMDP P of a signature field's `/Lock` (PDF 2.0)
+//! restricts the changes after that signature like a certification's.
 
 use std::collections::HashSet;
 use std::io;
 
+use kyso_pdf::form::{self, ExistingSignature};
 use kyso_pdf::xref::XrefEntry;
 use kyso_pdf::{Dictionary, Document, Loaded, Object, ObjectId, Source, pages};
 
+use super::fieldmdp::{self, FieldLock, Locks};
 use super::report::{Change, ModificationReport};
 
 /// A source cut at `len`: the file as it was when a signature covered it.
@@ -39,12 +45,15 @@ impl<S: Source> Source for Prefix<'_, S> {
 }
 
 /// Compares the revision signed (ending at `revision_end`) with the whole document.
-/// `docmdp` is the certification's P (1, 2, 3) if the document is certified.
+/// `docmdp` is the certification's P (1, 2, 3) if the document is certified; `signature`,
+/// the signature whose changes these are: the fields it locks are read from the signed
+/// revision.
 pub fn analyse<S: Source>(
     doc: &Document<S>,
     revision_end: u64,
     password: Option<&str>,
     docmdp: Option<i64>,
+    signature: Option<&ExistingSignature>,
 ) -> ModificationReport {
     let mut changes = Vec::new();
     let prefix = Prefix {
@@ -60,8 +69,25 @@ pub fn analyse<S: Source>(
                 false,
                 format!("the signed revision cannot be read on its own: {e}"),
             ));
-            return finish(0, changes);
+            return finish(0, changes, Locks::default());
         }
+    };
+    let locks = signature
+        .map(|sig| fieldmdp::of_signature(&old, sig))
+        .unwrap_or_default();
+    // The DocMDP P of the signature field's /Lock restricts the changes after it too.
+    let docmdp = match (docmdp, locks.permission) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    // Terminal field names of the signed revision, to find locked fields beneath a changed
+    // non-terminal field.
+    let terminals: Vec<String> = if locks.locks.is_empty() {
+        Vec::new()
+    } else {
+        form::fields(&old)
+            .map(|f| f.into_iter().map(|f| f.name).collect())
+            .unwrap_or_default()
     };
     let later_revisions = doc.sections.saturating_sub(old.sections);
     let root = doc.trailer.get(b"Root").and_then(Object::as_reference);
@@ -219,17 +245,31 @@ pub fn analyse<S: Source>(
                 let differs =
                     differing_keys(&old_dict, &d, &[b"V", b"AS", b"AP", b"MK", b"DR", b"DA"]);
                 let value_only = differs.is_empty();
-                let allowed = value_only && docmdp != Some(1);
-                changes.push(change(
-                    "form_fill",
-                    Some(id),
-                    allowed,
-                    if value_only {
-                        format!("form field {number} was filled")
-                    } else {
-                        format!("form field {number} changed: {}", differs.join(", "))
-                    },
-                ));
+                let name = fieldmdp::qualified_name(&old, &old_dict)
+                    .or_else(|| fieldmdp::qualified_name(doc, &d));
+                let lock = name
+                    .as_deref()
+                    .and_then(|n| locked_field(&locks, n, &terminals));
+                let allowed = value_only && docmdp != Some(1) && lock.is_none();
+                let label = name
+                    .as_deref()
+                    .map_or_else(|| format!("{number}"), |n| format!("{n} ({number})"));
+                let detail = if let Some((locked, by)) = &lock {
+                    format!(
+                        "form field {label} was changed ({}), but {}",
+                        differing_keys(&old_dict, &d, &[]).join(", "),
+                        lock_text(name.as_deref() == Some(locked.as_str()), locked, by)
+                    )
+                } else if value_only {
+                    format!("form field {label} was filled")
+                } else {
+                    format!("form field {label} changed: {}", differs.join(", "))
+                };
+                changes.push(Change {
+                    field: name,
+                    locked: lock.is_some(),
+                    ..change("form_fill", Some(id), allowed, detail)
+                });
             }
         } else if d.contains(b"Subtype") && d.contains(b"Rect") {
             // An annotation other than a widget.
@@ -282,10 +322,45 @@ pub fn analyse<S: Source>(
             format!("the page count went from {a} to {b}"),
         ));
     }
-    finish(later_revisions, changes)
+    finish(later_revisions, changes, locks)
 }
 
-fn finish(later_revisions: usize, changes: Vec<Change>) -> ModificationReport {
+/// The locked field a change to the field named `name` touches: itself, or a terminal field
+/// beneath it (a non-terminal field's /V is inherited, §12.7.4.1).
+fn locked_field<'a>(
+    locks: &'a Locks,
+    name: &str,
+    terminals: &[String],
+) -> Option<(String, &'a FieldLock)> {
+    if let Some(l) = locks.locking(name) {
+        return Some((name.to_string(), l));
+    }
+    let prefix = format!("{name}.");
+    terminals
+        .iter()
+        .filter(|t| t.starts_with(&prefix))
+        .find_map(|t| locks.locking(t).map(|l| (t.clone(), l)))
+}
+
+fn lock_text(itself: bool, name: &str, lock: &FieldLock) -> String {
+    let action = match lock.action {
+        fieldmdp::Action::All => "/All",
+        fieldmdp::Action::Include => "/Include",
+        fieldmdp::Action::Exclude => "/Exclude",
+    };
+    let source = match lock.source {
+        fieldmdp::LockSource::Reference => "the signature's FieldMDP",
+        fieldmdp::LockSource::Lock => "the signature field's /Lock",
+    };
+    let what = if itself {
+        "it".to_string()
+    } else {
+        format!("the field {name} beneath it")
+    };
+    format!("the signature locks {what} ({source}, /Action {action})")
+}
+
+fn finish(later_revisions: usize, changes: Vec<Change>, locks: Locks) -> ModificationReport {
     let status = if changes.iter().any(|c| !c.allowed) {
         "not_permitted"
     } else if changes.is_empty() && later_revisions == 0 {
@@ -297,6 +372,9 @@ fn finish(later_revisions: usize, changes: Vec<Change>) -> ModificationReport {
         status,
         later_revisions,
         changes,
+        field_locks: locks.locks,
+        lock_permission: locks.permission,
+        lock_problems: locks.problems,
     }
 }
 
@@ -306,6 +384,8 @@ fn change(kind: &'static str, id: Option<ObjectId>, allowed: bool, detail: Strin
         object: id.map(|i| i.to_string()),
         allowed,
         detail,
+        field: None,
+        locked: false,
     }
 }
 

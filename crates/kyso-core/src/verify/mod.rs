@@ -8,6 +8,7 @@
 
 pub mod chain;
 pub mod changes;
+pub mod fieldmdp;
 pub mod integrity;
 pub mod report;
 pub mod revocation;
@@ -325,11 +326,7 @@ impl<S: Source> Context<'_, S> {
             chain: None,
             revocation: None,
             timestamp: None,
-            modifications: ModificationReport {
-                status: "none",
-                later_revisions: 0,
-                changes: Vec::new(),
-            },
+            modifications: ModificationReport::unchanged(fieldmdp::Locks::default()),
         };
         let source = self.doc.source();
         let range = match integrity::check_byte_range(source, &byte_range, sig.contents()) {
@@ -523,21 +520,53 @@ impl<S: Source> Context<'_, S> {
         r.chain = Some(chain);
         r.revocation = Some(revocation);
 
-        // Changes after this signature.
+        // Changes after this signature, and the fields it locks (FieldMDP).
         if range.revision_end < source.len() {
             r.modifications = changes::analyse(
                 self.doc,
                 range.revision_end,
                 self.options.password.as_ref().map(crate::Password::as_str),
                 self.docmdp,
+                Some(sig),
             );
             for c in r.modifications.changes.iter().filter(|c| !c.allowed) {
                 r.reasons.push(Reason::new(
-                    "MODIFIED_NOT_PERMITTED",
+                    if c.locked {
+                        "FIELD_LOCKED_CHANGED"
+                    } else {
+                        "MODIFIED_NOT_PERMITTED"
+                    },
                     Severity::Altered,
                     c.detail.clone(),
                 ));
             }
+        } else {
+            r.modifications = ModificationReport::unchanged(fieldmdp::of_signature(self.doc, sig));
+        }
+        // A lock that cannot be read matters when fields were filled after the signature:
+        // whether that was permitted cannot be decided.
+        let filled = r
+            .modifications
+            .changes
+            .iter()
+            .any(|c| c.allowed && c.kind == "form_fill");
+        for problem in &r.modifications.lock_problems {
+            r.reasons.push(Reason::new(
+                "FIELD_LOCK_UNREADABLE",
+                if filled {
+                    Severity::Indeterminate
+                } else {
+                    Severity::Info
+                },
+                format!(
+                    "{problem}: the fields this signature locks cannot all be known{}",
+                    if filled {
+                        ", and fields were filled after it"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
         }
         if source_kind == TimeSource::Claimed {
             r.reasons.push(Reason::new(

@@ -147,6 +147,10 @@ pub struct Change {
     pub object: Option<String>,
     pub allowed: bool,
     pub detail: String,
+    /// The fully qualified name of the form field changed (`form_fill` changes).
+    pub field: Option<String>,
+    /// The change is to a field the signature locks (FieldMDP): `FIELD_LOCKED_CHANGED`.
+    pub locked: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -156,6 +160,27 @@ pub struct ModificationReport {
     /// Number of revisions after the signed one.
     pub later_revisions: usize,
     pub changes: Vec<Change>,
+    /// The fields the signature locks (FieldMDP reference, signature field's /Lock).
+    pub field_locks: Vec<super::fieldmdp::FieldLock>,
+    /// The DocMDP P of the signature field's /Lock (PDF 2.0), if any.
+    pub lock_permission: Option<i64>,
+    /// Locks that could not be read (reported as `FIELD_LOCK_UNREADABLE`).
+    #[serde(skip)]
+    pub lock_problems: Vec<String>,
+}
+
+impl ModificationReport {
+    /// No later revision, and locks as read in `locks`.
+    pub fn unchanged(locks: super::fieldmdp::Locks) -> Self {
+        ModificationReport {
+            status: "none",
+            later_revisions: 0,
+            changes: Vec::new(),
+            field_locks: locks.locks,
+            lock_permission: locks.permission,
+            lock_problems: locks.problems,
+        }
+    }
 }
 
 /// Everything about one signature or document timestamp.
