@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{FileServer, KillOnDrop, Sign, fixtures, out_dir, reason_codes, run_ok, verify_json};
+use common::ca::{Issuer, TestCa, openssl_time};
+use common::{
+    FileServer, KillOnDrop, Sign, fixtures, out_dir, pyhanko_validate, reason_codes, run_ok,
+    verify_json,
+};
 use serde_json::json;
 
 /// root (CDP-less) → "Kyso OCSP Test CA" (CDP root.crl) → end entities issued by the CA:
@@ -24,8 +28,15 @@ use serde_json::json;
 ///
 /// And `unrelated`: a self-signed certificate for OCSP signing that no CA here issued.
 struct Pki {
-    dir: PathBuf,
+    ca: TestCa,
     ocsp_port: u16,
+}
+
+impl std::ops::Deref for Pki {
+    type Target = TestCa;
+    fn deref(&self) -> &TestCa {
+        &self.ca
+    }
 }
 
 /// A port nobody listens on right now (the responder binds it after the certificates name it).
@@ -36,75 +47,11 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn openssl_time(t: time::OffsetDateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 impl Pki {
     fn build(dir: &Path, server: &FileServer) -> Self {
         let ocsp_port = free_port();
-        let cnf = format!(
-            r#"[ ca ]
-default_ca = CA_root
-[ CA_root ]
-dir = ./db-root
-database = $dir/index.txt
-serial = $dir/serial
-crlnumber = $dir/crlnumber
-new_certs_dir = $dir
-certificate = ./root.pem
-private_key = ./root.key
-default_md = sha256
-default_crl_days = 7
-policy = policy_any
-unique_subject = no
-email_in_dn = no
-preserve = yes
-[ CA_inter ]
-dir = ./db-inter
-database = $dir/index.txt
-serial = $dir/serial
-crlnumber = $dir/crlnumber
-new_certs_dir = $dir
-certificate = ./inter.pem
-private_key = ./inter.key
-default_md = sha256
-default_crl_days = 7
-policy = policy_any
-unique_subject = no
-email_in_dn = no
-preserve = yes
-[ policy_any ]
-commonName = supplied
-organizationName = optional
-localityName = optional
-countryName = optional
-[ req ]
-distinguished_name = req_dn
-string_mask = utf8only
-utf8 = yes
-prompt = no
-[ req_dn ]
-CN = placeholder
-[ v3_root ]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[ v3_inter ]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-crlDistributionPoints = URI:{root_crl}
-[ v3_ocsp_signer ]
+        let extensions = format!(
+            r#"[ v3_ocsp_signer ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, nonRepudiation
 subjectKeyIdentifier = hash
@@ -134,112 +81,57 @@ keyUsage = critical, digitalSignature
 extendedKeyUsage = OCSPSigning
 subjectKeyIdentifier = hash
 "#,
-            root_crl = server.url("root.crl"),
             inter_crl = server.url("inter.crl"),
         );
-        std::fs::write(dir.join("ca.cnf"), cnf).expect("ca.cnf");
-        for db in ["db-root", "db-inter"] {
-            std::fs::create_dir_all(dir.join(db)).expect("db");
-            std::fs::write(dir.join(db).join("index.txt"), "").expect("index");
-            std::fs::write(dir.join(db).join("crlnumber"), "01\n").expect("crlnumber");
-        }
-        // Random serials: NSS-style validators refuse two certificates with one issuer+serial.
-        let serial = |prefix: &str| {
-            let n = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0);
-            format!("{prefix}{:031X}\n", n ^ u128::from(std::process::id()))
-        };
-        std::fs::write(dir.join("db-root/serial"), serial("1")).expect("serial");
-        std::fs::write(dir.join("db-inter/serial"), serial("2")).expect("serial");
-        let pki = Pki {
-            dir: dir.to_path_buf(),
-            ocsp_port,
-        };
-        let start = openssl_time(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
-        for (name, subject, ca, ext) in [
-            ("root", "/C=VN/CN=Kyso OCSP Test Root", "self", "v3_root"),
-            ("inter", "/C=VN/CN=Kyso OCSP Test CA", "CA_root", "v3_inter"),
+        let ca = TestCa::new(dir, &server.url("root.crl"), &extensions);
+        for (name, subject, issuer, ext) in [
+            (
+                "root",
+                "/C=VN/CN=Kyso OCSP Test Root",
+                Issuer::SelfSigned,
+                "v3_root",
+            ),
+            (
+                "inter",
+                "/C=VN/CN=Kyso OCSP Test CA",
+                Issuer::Root,
+                "v3_inter",
+            ),
             (
                 "good",
                 "/C=VN/L=Quảng Ngãi/O=Sở Thử nghiệm/CN=Nguyễn Văn Tốt",
-                "CA_inter",
+                Issuer::Inter,
                 "v3_ocsp_signer",
             ),
             (
                 "revoked",
                 "/C=VN/L=Quảng Ngãi/O=Sở Thử nghiệm/CN=Trần Thị Thu Hồi",
-                "CA_inter",
+                Issuer::Inter,
                 "v3_ocsp_signer",
             ),
             (
                 "crlsigner",
                 "/C=VN/L=Quảng Ngãi/O=Sở Thử nghiệm/CN=Lê Văn Cũ",
-                "CA_inter",
+                Issuer::Inter,
                 "v3_crl_signer",
             ),
             (
                 "responder",
                 "/C=VN/CN=Kyso OCSP Test Responder",
-                "CA_inter",
+                Issuer::Inter,
                 "v3_responder",
             ),
             (
                 "noeku",
                 "/C=VN/CN=Kyso Not A Responder",
-                "CA_inter",
+                Issuer::Inter,
                 "v3_noeku",
             ),
         ] {
-            pki.openssl(&[
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-                &format!("{name}.key"),
-            ]);
-            pki.openssl(&[
-                "req",
-                "-new",
-                "-config",
-                "ca.cnf",
-                "-utf8",
-                "-key",
-                &format!("{name}.key"),
-                "-subj",
-                subject,
-                "-out",
-                &format!("{name}.csr"),
-            ]);
-            let (csr, pem) = (format!("{name}.csr"), format!("{name}.pem"));
-            let mut args = vec![
-                "ca",
-                "-config",
-                "ca.cnf",
-                "-batch",
-                "-notext",
-                "-utf8",
-                "-preserveDN",
-                "-extensions",
-                ext,
-                "-startdate",
-                &start,
-                "-days",
-                "365",
-            ];
-            if ca == "self" {
-                args.extend(["-name", "CA_root", "-selfsign"]);
-            } else {
-                args.extend(["-name", ca]);
-            }
-            args.extend(["-in", &csr, "-out", &pem]);
-            pki.openssl(&args);
+            ca.issue(name, subject, issuer, ext);
         }
         // The unrelated responder: self-signed, no CA of this PKI issued it.
-        pki.openssl(&[
+        ca.openssl(&[
             "req",
             "-x509",
             "-new",
@@ -259,80 +151,12 @@ subjectKeyIdentifier = hash
             "-out",
             "unrelated.pem",
         ]);
-        std::fs::write(dir.join("password.txt"), "mật khẩu").expect("password");
-        std::fs::write(
-            dir.join("chain.pem"),
-            [
-                std::fs::read(dir.join("inter.pem")).expect("inter"),
-                std::fs::read(dir.join("root.pem")).expect("root"),
-            ]
-            .concat(),
-        )
-        .expect("chain");
         for name in ["good", "revoked", "crlsigner"] {
-            pki.openssl(&[
-                "pkcs12",
-                "-export",
-                "-inkey",
-                &format!("{name}.key"),
-                "-in",
-                &format!("{name}.pem"),
-                "-certfile",
-                "chain.pem",
-                "-name",
-                name,
-                "-passout",
-                "file:password.txt",
-                "-out",
-                &format!("{name}.p12"),
-            ]);
+            ca.export_p12(name, name);
         }
         // `revoked` is revoked before any responder starts (keyCompromise).
-        pki.revoke("revoked");
-        pki
-    }
-
-    fn openssl(&self, args: &[&str]) {
-        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
-        run_ok("openssl", &args, &self.dir);
-    }
-
-    fn revoke(&self, name: &str) {
-        self.openssl(&[
-            "ca",
-            "-config",
-            "ca.cnf",
-            "-name",
-            "CA_inter",
-            "-revoke",
-            &format!("{name}.pem"),
-            "-crl_reason",
-            "keyCompromise",
-        ]);
-    }
-
-    /// Publishes a CRL of `ca` ("root" or "inter") as DER where the server serves it;
-    /// `window`, when given, sets its thisUpdate and nextUpdate.
-    fn publish_crl(&self, www: &Path, ca: &str, window: Option<(String, String)>) {
-        let pem = format!("{ca}.crl.pem");
-        let section = format!("CA_{ca}");
-        let mut args = vec![
-            "ca", "-config", "ca.cnf", "-name", &section, "-gencrl", "-out", &pem,
-        ];
-        if let Some((last, next)) = &window {
-            args.extend(["-crl_lastupdate", last, "-crl_nextupdate", next]);
-        }
-        self.openssl(&args);
-        let der = www.join(format!("{ca}.crl"));
-        self.openssl(&[
-            "crl",
-            "-in",
-            &pem,
-            "-outform",
-            "DER",
-            "-out",
-            der.to_str().expect("utf-8 path"),
-        ]);
+        ca.revoke("revoked");
+        Pki { ca, ocsp_port }
     }
 
     /// Starts `openssl ocsp` on the port the certificates name, answering from the CA's
@@ -395,10 +219,6 @@ subjectKeyIdentifier = hash
         .run();
         assert!(o.status.success(), "sign failed: {json}");
     }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
 }
 
 /// A PKI with its CRL server, both CRLs published.
@@ -421,26 +241,6 @@ fn verify(pki: &Pki, file: &Path, offline: bool) -> (i32, serde_json::Value) {
         args.push("--offline".as_ref());
     }
     verify_json(&pki.path("home"), &args)
-}
-
-/// `pyhanko sign validate --trust root.pem --trust-replace FILE`: pyHanko asks the OCSP
-/// responder and fetches the CRLs itself (hard-fail by default). (exit code, first line).
-fn pyhanko_validate(pki: &Pki, file: &Path) -> (i32, String) {
-    let out = Command::new(fixtures().python.with_file_name("pyhanko"))
-        .args(["sign", "validate", "--trust"])
-        .arg(pki.path("root.pem"))
-        .arg("--trust-replace")
-        .arg(file)
-        .output()
-        .expect("run pyhanko");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string(),
-    )
 }
 
 fn count(report: &serde_json::Value, code: &str) -> usize {
@@ -482,7 +282,7 @@ fn ocsp_good_revoked_and_no_responder() {
     assert_eq!(sig["chain"]["trusted"], true);
     assert_eq!(count(&report, "REVOCATION_UNKNOWN"), 0);
     assert!(server.requests().contains(&"/root.crl".to_string()));
-    let (py_exit, py) = pyhanko_validate(&pki, &good);
+    let (py_exit, py) = pyhanko_validate(&pki.path("root.pem"), &good);
     assert_eq!(py_exit, 0, "pyHanko disagrees on the good signer: {py}");
     assert!(py.ends_with(":INTACT:TRUSTED,UNTOUCHED"), "{py}");
 
@@ -502,7 +302,7 @@ fn ocsp_good_revoked_and_no_responder() {
         why.contains("Trần Thị Thu Hồi") && why.contains("keyCompromise") && why.contains("OCSP"),
         "{why}"
     );
-    let (py_exit, py) = pyhanko_validate(&pki, &revoked);
+    let (py_exit, py) = pyhanko_validate(&pki.path("root.pem"), &revoked);
     assert_eq!(py_exit, 1, "pyHanko disagrees on the revoked signer: {py}");
     assert!(py.contains(":REVOKED"), "{py}");
 
@@ -553,7 +353,7 @@ fn ocsp_good_revoked_and_no_responder() {
     assert_eq!(sig["revocation"]["sources"], json!(["fetched"]));
     assert_eq!(count(&report, "OCSP_FETCH_FAILED"), 1, "{report:#}");
     assert_eq!(count(&report, "REVOCATION_UNKNOWN"), 1, "{report:#}");
-    let (py_exit, py) = pyhanko_validate(&pki, &good);
+    let (py_exit, py) = pyhanko_validate(&pki.path("root.pem"), &good);
     assert_ne!(
         py_exit, 0,
         "pyHanko accepts a signer whose responder is gone: {py}"
@@ -656,14 +456,14 @@ fn delegated_responder_is_accepted() {
         sig["revocation"]["sources"],
         json!(["ocsp-fetched", "fetched"])
     );
-    let (py_exit, py) = pyhanko_validate(&pki, &good);
+    let (py_exit, py) = pyhanko_validate(&pki.path("root.pem"), &good);
     assert_eq!(py_exit, 0, "pyHanko refuses the delegated responder: {py}");
 
     let (exit, report) = verify(&pki, &revoked, false);
     assert_eq!(exit, 1, "{report:#}");
     assert_eq!(report["signatures"][0]["revocation"]["status"], "revoked");
     assert!(reason_codes(&report).contains(&"CERT_REVOKED".to_string()));
-    let (py_exit, py) = pyhanko_validate(&pki, &revoked);
+    let (py_exit, py) = pyhanko_validate(&pki.path("root.pem"), &revoked);
     assert_eq!(py_exit, 1, "{py}");
     assert!(py.contains(":REVOKED"), "{py}");
 }
@@ -695,7 +495,7 @@ fn responders_without_authority_are_not_believed() {
             "{signer}: {report:#}"
         );
         assert_eq!(count(&report, "REVOCATION_UNKNOWN"), 1, "{report:#}");
-        let (py_exit, py) = pyhanko_validate(&pki, &good);
+        let (py_exit, py) = pyhanko_validate(&pki.path("root.pem"), &good);
         assert_ne!(py_exit, 0, "pyHanko believes the {signer} responder: {py}");
         assert!(!py.contains(":TRUSTED"), "{py}");
 
@@ -748,7 +548,7 @@ fn stale_crl_is_not_proof_of_good_status() {
             .any(|r| r["code"] == "REVOCATION_STALE" && r["severity"] == "info"),
         "{report:#}"
     );
-    let (py_exit, py) = pyhanko_validate(&pki, &signed);
+    let (py_exit, py) = pyhanko_validate(&pki.path("root.pem"), &signed);
     assert_ne!(py_exit, 0, "pyHanko accepts a stale CRL: {py}");
     assert!(!py.contains(":TRUSTED"), "{py}");
 
@@ -758,7 +558,7 @@ fn stale_crl_is_not_proof_of_good_status() {
     assert_eq!(exit, 0, "{report:#}");
     assert_eq!(report["signatures"][0]["revocation"]["status"], "good");
     assert_eq!(count(&report, "REVOCATION_STALE"), 0);
-    let (py_exit, py) = pyhanko_validate(&pki, &signed);
+    let (py_exit, py) = pyhanko_validate(&pki.path("root.pem"), &signed);
     assert_eq!(py_exit, 0, "{py}");
 
     // The signer suspended (certificateHold): a current CRL saying so is a revocation…
@@ -808,6 +608,6 @@ fn stale_crl_is_not_proof_of_good_status() {
         why.contains("keyCompromise") && why.contains("CRL of"),
         "{why}"
     );
-    let (py_exit, py) = pyhanko_validate(&pki, &signed);
+    let (py_exit, py) = pyhanko_validate(&pki.path("root.pem"), &signed);
     assert_ne!(py_exit, 0, "{py}");
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod ca;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -408,4 +410,24 @@ fn serve_file(
         ),
     };
     let _ = stream.flush();
+}
+
+/// `pyhanko sign validate --trust ROOT --trust-replace FILE`: pyHanko asks OCSP responders and
+/// fetches CRLs itself (hard-fail by default). (exit code, first line of its output).
+pub fn pyhanko_validate(root: &Path, file: &Path) -> (i32, String) {
+    let out = Command::new(fixtures().python.with_file_name("pyhanko"))
+        .args(["sign", "validate", "--trust"])
+        .arg(root)
+        .arg("--trust-replace")
+        .arg(file)
+        .output()
+        .expect("run pyhanko");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    )
 }
