@@ -18,19 +18,9 @@ pub fn now_rfc3339() -> String {
     rfc3339(time::OffsetDateTime::now_utc())
 }
 
-/// A time as RFC 3339 in UTC with second precision.
-pub fn rfc3339(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
+/// A time as RFC 3339 in UTC with second precision: the client's own format
+/// ([`kyso_sync::store::rfc3339`]), so both sides write times alike.
+pub use kyso_sync::store::rfc3339;
 
 /// Now, in Unix seconds.
 pub fn now_unix() -> i64 {
