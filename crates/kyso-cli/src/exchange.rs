@@ -207,16 +207,21 @@ fn read_secret(file: Option<&Path>) -> anyhow::Result<zeroize::Zeroizing<String>
     Ok(zeroize::Zeroizing::new(trimmed.to_string()))
 }
 
-fn load_meta(path: &Path, store: &Store) -> Result<DocumentMeta, SyncError> {
+/// A metadata file as written (no defaults filled in, not validated).
+fn read_meta(path: &Path) -> Result<DocumentMeta, SyncError> {
     let text = std::fs::read_to_string(path).map_err(|e| SyncError::ReadInput {
         path: path.to_path_buf(),
         source: e,
     })?;
-    let meta = DocumentMeta::from_toml(&text).map_err(|e| SyncError::MetaSyntax {
+    DocumentMeta::from_toml(&text).map_err(|e| SyncError::MetaSyntax {
         path: path.to_path_buf(),
         detail: e.to_string(),
-    })?;
-    let meta = meta.with_defaults(&store.meta_defaults()?);
+    })
+}
+
+/// A metadata file with the remembered defaults filled in, every problem reported at once.
+fn load_meta(path: &Path, store: &Store) -> Result<DocumentMeta, SyncError> {
+    let meta = read_meta(path)?.with_defaults(&store.meta_defaults()?);
     let problems = meta.validate();
     if problems.is_empty() {
         Ok(meta)
@@ -476,14 +481,7 @@ pub fn inbox(args: InboxArgs) -> u8 {
 pub fn reply(args: ReplyArgs) -> u8 {
     let result = (|| {
         let mut store = Store::open(&home())?;
-        let text = std::fs::read_to_string(&args.meta).map_err(|e| SyncError::ReadInput {
-            path: args.meta.clone(),
-            source: e,
-        })?;
-        let meta = DocumentMeta::from_toml(&text).map_err(|e| SyncError::MetaSyntax {
-            path: args.meta.clone(),
-            detail: e.to_string(),
-        })?;
+        let meta = read_meta(&args.meta)?;
         // A reply goes to the answered document's sender unless the file names recipients:
         // the remembered recipients are not a default here.
         let recipients = meta.to.clone();
