@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{fixtures, out_dir, sha256};
+use common::{Sign, fixtures, out_dir, sha256};
 use exchange_harness::*;
 
 /// Outbox entries by idempotency key, and the server's documents by idempotency key: each
@@ -154,23 +154,8 @@ fn a_server_restart_and_a_dropped_connection_resume_a_300_mb_upload() {
         .expect("make-big.sh");
     assert!(status.success(), "make-big.sh failed");
     let signed = dir.join("big-signed.pdf");
-    let f = fixtures();
-    let out = common::kyso()
-        .arg("sign")
-        .arg(&big)
-        .arg("-o")
-        .arg(&signed)
-        .arg("--p12")
-        .arg(f.pki.join("signer-modern.p12"))
-        .arg("--p12-password-file")
-        .arg(f.pki.join("p12-password.txt"))
-        .output()
-        .expect("kyso sign");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (out, json) = Sign::new(&big, &signed, "signer-modern.p12").run();
+    assert!(out.status.success(), "kyso sign: {json}");
     std::fs::remove_file(&big).expect("remove unsigned");
     let meta = write_meta(&dir, 3);
     let entry = client.queue(&signed, &meta);
@@ -395,24 +380,8 @@ fn the_inbox_round_trip_works_offline_in_the_middle() {
     assert_eq!(code, 0);
     assert_eq!(inbox.as_array().map(Vec::len), Some(1));
     let signed = dir.join("signed-reply.pdf");
-    let f = fixtures();
-    let out = official
-        .kyso()
-        .arg("sign")
-        .arg(&path)
-        .arg("-o")
-        .arg(&signed)
-        .arg("--p12")
-        .arg(f.pki.join("signer-modern.p12"))
-        .arg("--p12-password-file")
-        .arg(f.pki.join("p12-password.txt"))
-        .output()
-        .expect("kyso sign");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (out, json) = Sign::new(Path::new(&path), &signed, "signer-modern.p12").run();
+    assert!(out.status.success(), "kyso sign: {json}");
     // No recipient: a reply goes to the answered document's sender.
     let meta = dir.join("reply.toml");
     std::fs::write(
