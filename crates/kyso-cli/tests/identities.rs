@@ -919,6 +919,23 @@ impl OpenCryptoki {
         out
     }
 
+    /// The security officer sets the user PIN to [`TOKEN_PIN`] (C_InitPIN, which also clears
+    /// the count of wrong PINs and a lock).
+    fn reset_user_pin(&self) {
+        self.pkcs11_tool(&[
+            "--slot",
+            "0",
+            "--login",
+            "--login-type",
+            "so",
+            "--so-pin",
+            OCK_SO_PIN,
+            "--init-pin",
+            "--new-pin",
+            TOKEN_PIN,
+        ]);
+    }
+
     /// A token `kyso` with the user PIN [`TOKEN_PIN`], the signer's key and certificate
     /// (CKA_ID 01) and the intermediate's certificate (02), from the test PKI.
     fn provision(&self) {
@@ -950,18 +967,7 @@ impl OpenCryptoki {
             "--so-pin",
             OCK_SO_PIN,
         ]);
-        self.pkcs11_tool(&[
-            "--slot",
-            "0",
-            "--login",
-            "--login-type",
-            "so",
-            "--so-pin",
-            OCK_SO_PIN,
-            "--init-pin",
-            "--new-pin",
-            TOKEN_PIN,
-        ]);
+        self.reset_user_pin();
         for (file, kind, id, label) in [
             (&key, "privkey", "01", "signer"),
             (&cert, "cert", "01", "signer"),
@@ -1092,16 +1098,7 @@ fn a_token_that_counts_wrong_pins_locks_and_kyso_never_retries() {
     assert!(text(&raw).contains("CKR_PIN_LOCKED"), "{}", text(&raw));
 
     // The security officer resets the PIN; signing works again.
-    ock.pkcs11_tool(&[
-        "--login",
-        "--login-type",
-        "so",
-        "--so-pin",
-        OCK_SO_PIN,
-        "--init-pin",
-        "--new-pin",
-        TOKEN_PIN,
-    ]);
+    ock.reset_user_pin();
     let (out, signed) = sign(&right, "after-reset.pdf");
     assert!(out.status.success(), "{}", text(&out));
     assert_peers_accept(&signed, None, 1);
