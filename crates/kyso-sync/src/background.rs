@@ -247,17 +247,10 @@ fn pass(home: &Path, clock: &dyn Clock, last_success: &mut Option<String>) -> (S
             status.error = Some(e.to_string());
         }
     }
-    if let Ok(store) = Store::open(home)
-        && let Ok(entries) = store.outbox()
-    {
-        status.queued = entries
-            .iter()
-            .filter(|e| e.state == OutboxState::Queued)
-            .count();
-        status.needs_attention = entries
-            .iter()
-            .filter(|e| matches!(e.state, OutboxState::Refused | OutboxState::Failed))
-            .count();
+    if let Ok(store) = Store::open(home) {
+        let count = |state| store.count(state).unwrap_or(0);
+        status.queued = count(OutboxState::Queued);
+        status.needs_attention = count(OutboxState::Refused) + count(OutboxState::Failed);
     }
     (status, pacing)
 }

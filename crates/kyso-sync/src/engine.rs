@@ -201,11 +201,7 @@ fn rng_of(options: &SyncOptions) -> StdRng {
 }
 
 fn count_queued(store: &Store, report: &mut SyncReport) -> Result<(), SyncError> {
-    report.queued = store
-        .outbox()?
-        .iter()
-        .filter(|e| e.state == OutboxState::Queued)
-        .count();
+    report.queued = store.count(OutboxState::Queued)?;
     Ok(())
 }
 

@@ -108,6 +108,16 @@ pub enum OutboxState {
 }
 
 impl OutboxState {
+    /// The name stored in the `state` column.
+    fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sent => "sent",
+            OutboxState::Refused => "refused",
+            OutboxState::Failed => "failed",
+        }
+    }
+
     fn parse(text: &str) -> OutboxState {
         match text {
             "sent" => OutboxState::Sent,
@@ -175,10 +185,17 @@ pub struct Store {
 
 const OUTBOX_COLUMNS: &str = "o.id, o.idempotency_key, o.document_sha256, o.attachment_name, \
      d.size, o.document_id, o.subject, o.state, o.attempts, o.next_attempt_ms, \
-     o.last_error_code, o.last_error, r.receipt_id, r.received_at, o.reply_to_inbox, o.queued_at";
+     o.last_error_code, o.last_error, r.receipt_id, r.received_at, o.reply_to_inbox, o.queued_at, \
+     s.code, s.description, s.timestamp, s.staff";
 
+/// Each entry with its document, its receipt and its newest status, in one query.
 const OUTBOX_FROM: &str = "outbox o JOIN documents d ON d.sha256 = o.document_sha256 \
-     LEFT JOIN receipts r ON r.outbox_id = o.id";
+     LEFT JOIN receipts r ON r.outbox_id = o.id \
+     LEFT JOIN status_history s ON s.id = \
+         (SELECT MAX(id) FROM status_history WHERE outbox_id = o.id)";
+
+const INBOX_COLUMNS: &str =
+    "id, server_id, document_id, from_organ_id, from_name, subject, received_at, meta_json";
 
 impl Store {
     /// Opens (creating and migrating when needed) the store under `home`
@@ -579,15 +596,36 @@ impl Store {
 
     /// Every fetched inbox document, newest first.
     pub fn inbox(&self) -> Result<Vec<InboxEntry>, SyncError> {
-        let mut statement = self.conn.prepare(
-            "SELECT id, server_id, document_id, from_organ_id, from_name, subject, received_at,
-                 meta_json
-             FROM inbox ORDER BY id DESC",
-        )?;
-        let rows = statement.query_map([], |row| {
-            let meta: Option<DocumentMeta> = serde_json::from_str(&row.get::<_, String>(7)?).ok();
-            Ok(InboxEntry {
-                response_for: meta.and_then(|m| m.response_for),
+        Ok(self
+            .query_inbox("1 = 1 ORDER BY id DESC", params![])?
+            .into_iter()
+            .map(|(entry, _)| entry)
+            .collect())
+    }
+
+    /// One fetched inbox document and the metadata of its message.
+    pub fn inbox_entry(&self, id: i64) -> Result<(InboxEntry, DocumentMeta), SyncError> {
+        self.query_inbox("id = ?1", params![id])?
+            .pop()
+            .ok_or(SyncError::NotFound {
+                what: "inbox",
+                id: id.to_string(),
+            })
+    }
+
+    /// Inbox entries (with their attachments) and the metadata of their messages.
+    fn query_inbox(
+        &self,
+        condition: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<(InboxEntry, DocumentMeta)>, SyncError> {
+        let sql = format!("SELECT {INBOX_COLUMNS} FROM inbox WHERE {condition}");
+        let mut statement = self.conn.prepare(&sql)?;
+        let rows = statement.query_map(params, |row| {
+            let meta: DocumentMeta =
+                serde_json::from_str(&row.get::<_, String>(7)?).unwrap_or_default();
+            let entry = InboxEntry {
+                response_for: meta.response_for.clone(),
                 id: row.get(0)?,
                 server_id: row.get(1)?,
                 document_id: row.get(2)?,
@@ -596,32 +634,14 @@ impl Store {
                 subject: row.get(5)?,
                 received_at: row.get(6)?,
                 attachments: Vec::new(),
-            })
+            };
+            Ok((entry, meta))
         })?;
-        let mut entries: Vec<InboxEntry> = rows.collect::<Result<_, _>>()?;
-        for entry in &mut entries {
+        let mut entries: Vec<(InboxEntry, DocumentMeta)> = rows.collect::<Result<_, _>>()?;
+        for (entry, _) in &mut entries {
             entry.attachments = self.inbox_attachments(entry.id)?;
         }
         Ok(entries)
-    }
-
-    /// One fetched inbox document and the metadata of its message.
-    pub fn inbox_entry(&self, id: i64) -> Result<(InboxEntry, DocumentMeta), SyncError> {
-        let found = self
-            .inbox()?
-            .into_iter()
-            .find(|e| e.id == id)
-            .ok_or(SyncError::NotFound {
-                what: "inbox",
-                id: id.to_string(),
-            })?;
-        let meta_json: String =
-            self.conn
-                .query_row("SELECT meta_json FROM inbox WHERE id = ?1", [id], |row| {
-                    row.get(0)
-                })?;
-        let meta = serde_json::from_str(&meta_json).unwrap_or_default();
-        Ok((found, meta))
     }
 
     fn inbox_attachments(&self, id: i64) -> Result<Vec<InboxAttachment>, SyncError> {
@@ -663,16 +683,30 @@ impl Store {
                 last_error: row.get(11)?,
                 receipt_id: row.get(12)?,
                 received_at: row.get(13)?,
-                status: None,
+                status: match row.get::<_, Option<String>>(16)? {
+                    Some(code) => Some(StatusEntry {
+                        code,
+                        description: row.get(17)?,
+                        timestamp: row.get(18)?,
+                        staff: row.get(19)?,
+                    }),
+                    None => None,
+                },
                 reply_to_inbox: row.get(14)?,
                 queued_at: row.get(15)?,
             })
         })?;
-        let mut entries: Vec<OutboxEntry> = rows.collect::<Result<_, _>>()?;
-        for entry in &mut entries {
-            entry.status = self.statuses(entry.id)?.pop();
-        }
-        Ok(entries)
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many outbox entries are in `state`.
+    pub fn count(&self, state: OutboxState) -> Result<usize, SyncError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE state = ?1",
+            [state.as_str()],
+            |row| row.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 }
 
