@@ -65,11 +65,8 @@ fn sign_blocking(mut req: SignRequest, signers: &OpenSigners) -> Result<SignResu
     let options = kyso_core::SignOptions {
         reason: non_empty(&req.reason),
         location: non_empty(&req.location),
-        intermediates: kyso_core::TrustStore::default_location()
-            .list_kind(kyso_core::TrustKind::Intermediate)
-            .into_iter()
-            .map(|entry| entry.certificate.der)
-            .collect(),
+        // The user's stored intermediates complete a chain the key source lacks.
+        intermediates: kyso_core::TrustStore::default_location().intermediates_der(),
         ..Default::default()
     };
     let outcome = kyso_core::sign_file(

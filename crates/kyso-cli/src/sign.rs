@@ -99,11 +99,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         pdf_password: pdf_password.clone().map(kyso_core::Password::from),
         signing_time: None,
         // The user's stored intermediates complete a chain the key source lacks.
-        intermediates: kyso_core::TrustStore::default_location()
-            .list_kind(kyso_core::TrustKind::Intermediate)
-            .into_iter()
-            .map(|entry| entry.certificate.der)
-            .collect(),
+        intermediates: kyso_core::TrustStore::default_location().intermediates_der(),
     };
 
     let show_progress = !args.json && jobs.len() > 1 && std::io::stderr().is_terminal();

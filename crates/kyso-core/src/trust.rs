@@ -157,6 +157,15 @@ impl TrustStore {
         out
     }
 
+    /// The stored intermediates as DER: what [`crate::SignOptions::intermediates`] takes to
+    /// complete a chain the key source lacks.
+    pub fn intermediates_der(&self) -> Vec<Vec<u8>> {
+        self.list_kind(TrustKind::Intermediate)
+            .into_iter()
+            .map(|entry| entry.certificate.der)
+            .collect()
+    }
+
     /// Removes the certificate whose id or fingerprint (hex, any case, colons allowed)
     /// starts with `id`.
     pub fn remove(&self, id: &str) -> Result<TrustEntry, TrustError> {
