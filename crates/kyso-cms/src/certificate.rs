@@ -58,6 +58,10 @@ pub enum PublicKeyInfo {
     },
 }
 
+/// The longest issuer path [`CertificateInfo::issuer_path`] follows: a chain longer than
+/// this is not a chain but a loop.
+pub const MAX_ISSUER_PATH: usize = 8;
+
 /// What we know about a certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateInfo {
@@ -306,6 +310,29 @@ impl CertificateInfo {
     /// Subject and issuer are the same Name (a root or a self-issued certificate).
     pub fn is_self_issued(&self) -> bool {
         self.subject_der == self.issuer_der
+    }
+
+    /// This certificate's issuers found in `pool`, nearest first: walking up by issuer Name =
+    /// subject Name (raw bytes, RFC 5280 §4.1.2.4) until a self-issued certificate (included),
+    /// a missing link, a certificate met before, or [`MAX_ISSUER_PATH`] steps. Signatures are
+    /// not checked: this gathers the certificates a signer embeds, the verifier judges them.
+    pub fn issuer_path<'a>(&self, pool: &'a [CertificateInfo]) -> Vec<&'a CertificateInfo> {
+        let mut path: Vec<&CertificateInfo> = Vec::new();
+        let mut current = self;
+        while !current.is_self_issued() && path.len() < MAX_ISSUER_PATH {
+            let Some(issuer) = pool
+                .iter()
+                .find(|c| c.subject_der == current.issuer_der && c.der != current.der)
+            else {
+                break;
+            };
+            if issuer.der == self.der || path.iter().any(|p| p.der == issuer.der) {
+                break;
+            }
+            path.push(issuer);
+            current = issuer;
+        }
+        path
     }
 
     /// Whether this certificate is the one named by an issuer Name and serial number

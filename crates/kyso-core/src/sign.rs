@@ -344,41 +344,24 @@ fn build_cms(
 }
 
 /// The certificates to embed beside the signer's (RFC 5652 §5.1 `certificates`): the key
-/// source's own chain, then each issuer found among `candidates` by walking up from the signer
-/// (issuer Name = subject Name, raw bytes) until a self-issued certificate or a missing link.
-/// Roots are never added from `candidates`: the verifier holds its anchors.
+/// source's own chain, then each issuer found among it and `candidates` by walking up from the
+/// signer ([`CertificateInfo::issuer_path`]). Roots are never added from `candidates`: the
+/// verifier holds its anchors.
 pub fn complete_chain(
     signer: &CertificateInfo,
     own_chain: &[Vec<u8>],
     candidates: &[Vec<u8>],
 ) -> Vec<Vec<u8>> {
     let mut chain: Vec<Vec<u8>> = own_chain.to_vec();
-    let parsed: Vec<CertificateInfo> = candidates
+    let pool: Vec<CertificateInfo> = own_chain
         .iter()
+        .chain(candidates)
         .filter_map(|der| CertificateInfo::from_der(der).ok())
         .collect();
-    let known: Vec<CertificateInfo> = own_chain
-        .iter()
-        .filter_map(|der| CertificateInfo::from_der(der).ok())
-        .collect();
-    let mut current = signer.clone();
-    // A chain longer than this is not a chain but a loop.
-    for _ in 0..8 {
-        if current.issuer_der == current.subject_der {
-            break;
-        }
-        let issuer = known
-            .iter()
-            .chain(parsed.iter())
-            .find(|c| c.subject_der == current.issuer_der && c.der != current.der);
-        let Some(issuer) = issuer.cloned() else {
-            break;
-        };
-        let self_issued = issuer.issuer_der == issuer.subject_der;
-        if !chain.contains(&issuer.der) && !self_issued {
+    for issuer in signer.issuer_path(&pool) {
+        if !chain.contains(&issuer.der) && !issuer.is_self_issued() {
             chain.push(issuer.der.clone());
         }
-        current = issuer;
     }
     chain
 }

@@ -512,21 +512,12 @@ impl TokenSigner {
                 Ok,
             )?;
         let public = signer_cert.rsa_public_key()?;
-        let mut chain = Vec::new();
-        let mut current = signer_cert.clone();
-        while !current.is_self_issued() {
-            let Some((_, _, issuer)) = certs
-                .iter()
-                .find(|(_, _, c)| c.subject_der == current.issuer_der && c.der != current.der)
-            else {
-                break;
-            };
-            if chain.contains(&issuer.der) {
-                break;
-            }
-            chain.push(issuer.der.clone());
-            current = issuer.clone();
-        }
+        let on_token: Vec<CertificateInfo> = certs.into_iter().map(|(_, _, c)| c).collect();
+        let chain: Vec<Vec<u8>> = signer_cert
+            .issuer_path(&on_token)
+            .into_iter()
+            .map(|c| c.der.clone())
+            .collect();
         Ok(TokenSigner {
             _module: module,
             slot,
