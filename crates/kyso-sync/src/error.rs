@@ -130,18 +130,26 @@ pub(crate) fn is_disk_full(e: &std::io::Error) -> bool {
     )
 }
 
-impl From<rusqlite::Error> for SyncError {
-    /// SQLITE_FULL is the disk-full case (the transaction was rolled back: nothing changed).
-    fn from(e: rusqlite::Error) -> SyncError {
+impl SyncError {
+    /// A database error of the store in `dir`: SQLITE_FULL is the disk-full case (the
+    /// transaction was rolled back: nothing changed); anything else stays a database error.
+    pub(crate) fn database(e: rusqlite::Error, dir: &std::path::Path) -> SyncError {
         match &e {
             rusqlite::Error::SqliteFailure(code, _)
                 if code.code == rusqlite::ErrorCode::DiskFull =>
             {
                 SyncError::DiskFull {
-                    path: kyso_keys::home::kyso_home().join("store"),
+                    path: dir.to_path_buf(),
                 }
             }
             _ => SyncError::Database(e),
         }
+    }
+}
+
+impl From<rusqlite::Error> for SyncError {
+    /// Where no store folder is at hand (`?` on a query): the default store's.
+    fn from(e: rusqlite::Error) -> SyncError {
+        SyncError::database(e, &kyso_keys::home::kyso_home().join("store"))
     }
 }

@@ -204,7 +204,8 @@ impl Store {
         let dir = home.join("store");
         kyso_keys::home::create_private_dir(&dir)
             .map_err(|e| SyncError::store_io(dir.clone(), e))?;
-        let conn = Connection::open(dir.join("kyso.db")).map_err(|e| map_db(e, &dir))?;
+        let conn =
+            Connection::open(dir.join("kyso.db")).map_err(|e| SyncError::database(e, &dir))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a commit survives a power cut, not only a crash of the process.
@@ -277,7 +278,10 @@ impl Store {
         let xml = edxml::to_xml(&message);
         let meta_json = serde_json::to_string(meta).unwrap_or_default();
         let now_text = rfc3339(now);
-        let tx = self.conn.transaction().map_err(|e| map_db(e, &self.dir))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| SyncError::database(e, &self.dir))?;
         insert_document(&tx, &stored, &now_text)?;
         tx.execute(
             "INSERT INTO outbox (idempotency_key, document_sha256, attachment_name, document_id,
@@ -303,7 +307,7 @@ impl Store {
             "meta_defaults",
             &serde_json::to_string(&meta.as_defaults()).unwrap_or_default(),
         )?;
-        tx.commit().map_err(|e| map_db(e, &self.dir))?;
+        tx.commit().map_err(|e| SyncError::database(e, &self.dir))?;
         self.outbox_entry(id)
     }
 
@@ -564,7 +568,10 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<i64, SyncError> {
         let now_text = rfc3339(now);
-        let tx = self.conn.transaction().map_err(|e| map_db(e, &self.dir))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| SyncError::database(e, &self.dir))?;
         tx.execute(
             "INSERT INTO inbox (server_id, document_id, from_organ_id, from_name, subject,
                  received_at, meta_json, edxml, fetched_at)
@@ -590,7 +597,7 @@ impl Store {
                 params![id, name, stored.sha256, stored.size as i64],
             )?;
         }
-        tx.commit().map_err(|e| map_db(e, &self.dir))?;
+        tx.commit().map_err(|e| SyncError::database(e, &self.dir))?;
         Ok(id)
     }
 
@@ -805,18 +812,6 @@ fn set_setting(tx: &Transaction, key: &str, value: &str) -> Result<(), SyncError
         params![key, value],
     )?;
     Ok(())
-}
-
-/// SQLITE_FULL is the disk-full case; anything else stays a database error.
-fn map_db(e: rusqlite::Error, dir: &Path) -> SyncError {
-    match &e {
-        rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::DiskFull => {
-            SyncError::DiskFull {
-                path: dir.to_path_buf(),
-            }
-        }
-        _ => SyncError::Database(e),
-    }
 }
 
 /// RFC 3339 in UTC, to the second.
