@@ -204,3 +204,57 @@ fn unsafe_is_root() -> bool {
         .map(|o| o.stdout.starts_with(b"0"))
         .unwrap_or(false)
 }
+
+/// The 219-byte file of issue 10: no xref, no trailer, an object numbered 2^31 − 1. `kyso
+/// sign` once grew to 24 GB writing a repair xref up to that number; now it refuses the file
+/// with `PDF_DAMAGED`, its resident memory flat (measured by `/usr/bin/time`, from the
+/// `time` package that `make test` installs).
+#[test]
+fn an_object_numbered_2_pow_31_is_refused_with_flat_memory() {
+    let dir = out_dir("huge-object-number");
+    let input = dir.join("huge-object-number.pdf");
+    std::fs::write(
+        &input,
+        b"%PDF-1.7\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n\
+          2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj\n\
+          3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 10 10]>> endobj\n\
+          2147483647 0 obj <</Root 1 0 R>> endobj\n",
+    )
+    .expect("write the input");
+    assert_refused(
+        "huge-object-number",
+        &input,
+        "signer-modern.p12",
+        &[],
+        1,
+        "PDF_DAMAGED",
+    );
+    // The same command under /usr/bin/time: peak resident set in KiB on stderr's last line.
+    let pki = &fixtures().pki;
+    let output = dir.join("out").join("signed.pdf");
+    let result = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(env!("CARGO_BIN_EXE_kyso"))
+        .arg("sign")
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .arg("--p12")
+        .arg(pki.join("signer-modern.p12"))
+        .arg("--p12-password-file")
+        .arg(pki.join("p12-password.txt"))
+        .env("KYSO_HOME", dir.join("home"))
+        .output()
+        .expect("/usr/bin/time kyso sign");
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    let peak_kib: u64 = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time: {stderr}"));
+    assert!(
+        peak_kib < 64 * 1024,
+        "kyso sign held {peak_kib} KiB on a 219-byte file"
+    );
+}

@@ -10,6 +10,10 @@
 //! ```
 //!
 //! Of the entry extensions, reasonCode (RFC 5280 §5.3.1) is read.
+//!
+//! The revoked entries are checked once when the CRL is read and then kept as their raw
+//! bytes: a lookup walks them again. A CRL of millions of entries (a few dozen bytes each)
+//! then costs its own size in memory, not a struct and an allocation per entry.
 
 use crate::ber::{self, universal};
 use crate::certificate::{CertificateInfo, integer_magnitude};
@@ -63,8 +67,9 @@ pub struct Crl {
     pub this_update: i64,
     /// nextUpdate, Unix seconds.
     pub next_update: Option<i64>,
-    /// revokedCertificates.
-    pub revoked: Vec<RevokedEntry>,
+    /// The raw revokedCertificates element (a SEQUENCE OF), when present; every entry was
+    /// read once by [`Crl::from_der`], see [`Crl::entries`].
+    revoked: Option<Vec<u8>>,
     /// The three raw parts, for verification.
     pub signed: SignedObject,
 }
@@ -86,28 +91,18 @@ impl Crl {
         let issuer = r.expect(universal::SEQUENCE, "TBSCertList.issuer")?;
         let this_update = parse_time(&r.read("TBSCertList.thisUpdate")?)?;
         let mut next_update = None;
-        let mut revoked = Vec::new();
+        let mut revoked = None;
         while let Some(item) = r.next_tlv()? {
             if item.is_universal(universal::UTC_TIME)
                 || item.is_universal(universal::GENERALIZED_TIME)
             {
                 next_update = Some(parse_time(&item)?);
             } else if item.is_universal(universal::SEQUENCE) {
-                let mut entries = item.children();
-                while let Some(entry) = entries.next_tlv()? {
-                    let mut e = entry.children();
-                    let serial = e.read("revoked.userCertificate")?.integer_bytes()?;
-                    let when = parse_time(&e.read("revoked.revocationDate")?)?;
-                    let reason = match e.optional_universal(universal::SEQUENCE)? {
-                        Some(extensions) => entry_reason(&extensions),
-                        None => None,
-                    };
-                    revoked.push(RevokedEntry {
-                        serial: integer_magnitude(serial).to_vec(),
-                        revocation_time: when,
-                        reason,
-                    });
+                // Read every entry once, so that a damaged one refuses the CRL now.
+                for entry in revoked_entries(item) {
+                    entry?;
                 }
+                revoked = Some(item.raw.to_vec());
             }
         }
         Ok(Crl {
@@ -127,10 +122,61 @@ impl Crl {
     }
 
     /// The entry for `cert`, if it is listed.
-    pub fn find(&self, cert: &CertificateInfo) -> Option<&RevokedEntry> {
+    pub fn find(&self, cert: &CertificateInfo) -> Option<RevokedEntry> {
         let serial = integer_magnitude(cert.serial_bytes());
-        self.revoked.iter().find(|e| e.serial == serial)
+        self.entries().find(|e| e.serial == serial)
     }
+
+    /// Every revoked entry, in the CRL's order.
+    pub fn entries(&self) -> impl Iterator<Item = RevokedEntry> + '_ {
+        let list = self
+            .revoked
+            .as_deref()
+            .and_then(|raw| ber::parse_tlv(raw).ok())
+            .map(|(tlv, _)| tlv);
+        // Every entry was read without error in `from_der`.
+        list.into_iter()
+            .flat_map(revoked_entries)
+            .filter_map(Result::ok)
+    }
+}
+
+/// The entries of a revokedCertificates SEQUENCE OF, read one at a time; the first
+/// damaged entry ends the walk with its error.
+fn revoked_entries(
+    list: ber::Tlv<'_>,
+) -> impl Iterator<Item = Result<RevokedEntry, CmsError>> + '_ {
+    let mut entries = list.children();
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        let entry = match entries.next_tlv() {
+            Ok(Some(entry)) => entry,
+            Ok(None) => return None,
+            Err(e) => {
+                failed = true;
+                return Some(Err(e));
+            }
+        };
+        let read = (|| {
+            let mut e = entry.children();
+            let serial = e.read("revoked.userCertificate")?.integer_bytes()?;
+            let when = parse_time(&e.read("revoked.revocationDate")?)?;
+            let reason = match e.optional_universal(universal::SEQUENCE)? {
+                Some(extensions) => entry_reason(&extensions),
+                None => None,
+            };
+            Ok(RevokedEntry {
+                serial: integer_magnitude(serial).to_vec(),
+                revocation_time: when,
+                reason,
+            })
+        })();
+        failed = read.is_err();
+        Some(read)
+    })
 }
 
 #[cfg(test)]
@@ -184,15 +230,13 @@ mod tests {
         assert_eq!(crl.issuer, "CN=CA");
         assert_eq!(crl.this_update, 1_767_225_600);
         assert_eq!(crl.next_update, Some(1_767_830_400));
-        let reasons: Vec<(u8, Option<u64>)> = crl
-            .revoked
-            .iter()
-            .map(|e| (e.serial[0], e.reason))
-            .collect();
+        let entries: Vec<RevokedEntry> = crl.entries().collect();
+        let reasons: Vec<(u8, Option<u64>)> =
+            entries.iter().map(|e| (e.serial[0], e.reason)).collect();
         assert_eq!(
             reasons,
             vec![(10, Some(1)), (11, None), (12, Some(6)), (13, None)]
         );
-        assert_eq!(crl.revoked[0].revocation_time, 1_764_547_200);
+        assert_eq!(entries[0].revocation_time, 1_764_547_200);
     }
 }

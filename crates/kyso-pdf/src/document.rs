@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::crypt::SecurityHandler;
 use crate::error::{PdfError, Result};
-use crate::filters::decode_stream;
+use crate::filters::{decode_stream, decoded_limit};
 use crate::lexer::{Lexer, SyntaxError};
 use crate::object::{Dictionary, Object, ObjectId};
 use crate::recover;
@@ -23,6 +23,12 @@ const MAX_WINDOW: usize = 64 * 1024 * 1024;
 const MAX_SECTIONS: usize = 100_000;
 /// Reference-following depth.
 const MAX_RESOLVE_DEPTH: usize = 32;
+/// The largest object number a cross-reference table may hold: ISO 32000-1 Annex C.2
+/// (Table C.1) puts it at 8,388,607 (2^23 − 1), and readers allocate by it. Kyso reads
+/// files that use larger numbers but refuses to write an update for them.
+pub const MAX_OBJECT_NUMBER: u32 = 8_388_607;
+/// Decoded object streams kept in memory at once, in bytes.
+const OBJECT_STREAM_CACHE: usize = 32 * 1024 * 1024;
 /// Nesting of loads inside loads (a stream's /Length, an object stream's own object):
 /// a cycle in a hostile file must end in an error, not a stack overflow.
 const MAX_LOAD_NESTING: u32 = 8;
@@ -189,6 +195,7 @@ impl<S: Source> Document<S> {
             .map_err(|_| PdfError::damaged("bad startxref value"))?;
 
         let mut visited = HashSet::new();
+        let mut hidden_visited = HashSet::new();
         let mut next = Some(stated);
         let mut first = true;
         while let Some(stated_offset) = next.take() {
@@ -210,11 +217,13 @@ impl<S: Source> Document<S> {
                 .get_int(b"Prev")
                 .and_then(|p| u64::try_from(p).ok());
             // Hybrid file: the table's /XRefStm holds the compressed objects (§7.5.8.4).
+            // Each hidden stream is read once, however many tables name it.
             if section.form == XrefForm::Table
                 && let Some(stm) = section
                     .trailer
                     .get_int(b"XRefStm")
                     .and_then(|p| u64::try_from(p).ok())
+                && hidden_visited.insert(stm)
                 && let Ok((_, hidden)) = self.read_section_near(stm)
             {
                 for (number, entry) in &hidden.entries {
@@ -296,7 +305,8 @@ impl<S: Source> Document<S> {
                 ));
             }
             let raw = self.read_stream_raw(&stream)?;
-            return Ok((start, xref::parse_stream(&stream.dict, &raw)?));
+            let limit = decoded_limit(raw.len(), self.source.len());
+            return Ok((start, xref::parse_stream(&stream.dict, &raw, limit)?));
         }
     }
 
@@ -474,7 +484,16 @@ impl<S: Source> Document<S> {
         {
             raw = security.decrypt_stream(id, &raw)?;
         }
-        decode_stream(&stream.dict, &raw)
+        decode_stream(
+            &stream.dict,
+            &raw,
+            decoded_limit(raw.len(), self.source.len()),
+        )
+    }
+
+    /// A stream's data as stored in the file: still encoded, and encrypted if the file is.
+    pub fn stream_bytes(&self, stream: &StreamObject) -> Result<Vec<u8>> {
+        self.read_stream_raw(stream)
     }
 
     fn read_stream_raw(&self, stream: &StreamObject) -> Result<Vec<u8>> {
@@ -511,7 +530,8 @@ impl<S: Source> Document<S> {
         let n = stream.dict.get_int(b"N").unwrap_or(0).clamp(0, 1_000_000) as usize;
         let first = stream.dict.get_int(b"First").unwrap_or(0).max(0) as usize;
         let mut lexer = Lexer::new(&data);
-        let mut offsets = Vec::with_capacity(n);
+        // Each pair "number offset" takes at least four bytes: /N cannot claim more.
+        let mut offsets = Vec::with_capacity(n.min(data.len() / 4));
         for _ in 0..n {
             let (Ok(obj), Ok(off)) = (lexer.read_unsigned(), lexer.read_unsigned()) else {
                 break;
@@ -527,7 +547,8 @@ impl<S: Source> Document<S> {
             offsets,
         });
         let mut cache = self.object_streams.borrow_mut();
-        if cache.len() > 64 {
+        let cached: usize = cache.values().map(|i| i.data.len()).sum();
+        if cache.len() >= 64 || cached + index.data.len() > OBJECT_STREAM_CACHE {
             cache.clear();
         }
         cache.insert(number, index.clone());

@@ -6,11 +6,39 @@ use std::io::Read;
 use crate::error::{PdfError, Result};
 use crate::object::{Dictionary, Object};
 
-/// Largest decoded structure stream accepted (xref and object streams), against zip bombs.
-const MAX_DECODED: u64 = 256 * 1024 * 1024;
+/// Largest decoded stream accepted, whatever its filters and however large the file (an
+/// xref stream of 9 million objects fits; real object streams hold a few hundred objects).
+pub const MAX_DECODED: usize = 64 * 1024 * 1024;
+/// How much larger than its encoded bytes a decoded stream may be. Deflate cannot expand
+/// more than 1032:1 (a 258-byte match costs at least two bits, RFC 1951 §3.2.5), so one
+/// `/FlateDecode` never reaches this; a filter chain that does (`[/FlateDecode
+/// /FlateDecode]`, a zip bomb of zip bombs) is refused.
+pub const MAX_EXPANSION: usize = 1100;
+/// How much larger than the whole file one decoded stream may be, and the floor of that
+/// bound for small files. A file's structure (its xref and object streams) decodes to a few
+/// times the file's size at most; 64 times, with 8 MiB for any file, leaves real files far
+/// inside the bound and keeps a hostile one's memory in proportion to it.
+pub const MAX_FILE_EXPANSION: u64 = 64;
+const MIN_FILE_LIMIT: u64 = 8 * 1024 * 1024;
 
-/// Decodes `data` according to the stream dictionary's /Filter and /DecodeParms.
-pub fn decode_stream(dict: &Dictionary, data: &[u8]) -> Result<Vec<u8>> {
+/// The most a stream of `encoded_len` bytes in a file of `file_len` bytes may decode to
+/// ([`MAX_DECODED`], [`MAX_EXPANSION`], [`MAX_FILE_EXPANSION`]).
+pub fn decoded_limit(encoded_len: usize, file_len: u64) -> usize {
+    let by_file = file_len
+        .saturating_mul(MAX_FILE_EXPANSION)
+        .max(MIN_FILE_LIMIT);
+    let by_file = usize::try_from(by_file).unwrap_or(usize::MAX);
+    encoded_len
+        .saturating_mul(MAX_EXPANSION)
+        .max(4096)
+        .min(by_file)
+        .min(MAX_DECODED)
+}
+
+/// Decodes `data` according to the stream dictionary's /Filter and /DecodeParms, into at
+/// most `limit` bytes (see [`decoded_limit`]): a stream that would decode to more is refused
+/// as damaged, before more than `limit` bytes are held.
+pub fn decode_stream(dict: &Dictionary, data: &[u8], limit: usize) -> Result<Vec<u8>> {
     let filters: Vec<&[u8]> = match dict.get(b"Filter") {
         None => Vec::new(),
         Some(Object::Name(n)) => vec![n.as_bytes()],
@@ -27,7 +55,7 @@ pub fn decode_stream(dict: &Dictionary, data: &[u8]) -> Result<Vec<u8>> {
         let param = params.get(i).copied().flatten();
         current = match *filter {
             b"FlateDecode" | b"Fl" => {
-                let inflated = inflate(&current)?;
+                let inflated = inflate(&current, limit)?;
                 apply_predictor(inflated, param)?
             }
             other => {
@@ -41,10 +69,23 @@ pub fn decode_stream(dict: &Dictionary, data: &[u8]) -> Result<Vec<u8>> {
     Ok(current)
 }
 
-fn inflate(data: &[u8]) -> Result<Vec<u8>> {
+/// Inflates at most `limit` bytes; more is a zip bomb, refused.
+fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>> {
+    let too_large = || {
+        PdfError::damaged(format!(
+            "a compressed stream of {} bytes decodes to more than {limit} bytes",
+            data.len()
+        ))
+    };
+    // One byte more than the limit tells "exactly the limit" from "larger".
+    let cap = limit as u64 + 1;
     let mut out = Vec::new();
     let decoder = flate2::read::ZlibDecoder::new(data);
-    match decoder.take(MAX_DECODED).read_to_end(&mut out) {
+    let result = decoder.take(cap).read_to_end(&mut out);
+    if out.len() > limit {
+        return Err(too_large());
+    }
+    match result {
         Ok(_) => Ok(out),
         // Truncated streams are common; keep what was decoded when there is any.
         Err(_) if !out.is_empty() => Ok(out),
@@ -52,9 +93,12 @@ fn inflate(data: &[u8]) -> Result<Vec<u8>> {
             // Some producers write raw deflate without the zlib header.
             let mut raw = Vec::new();
             flate2::read::DeflateDecoder::new(data)
-                .take(MAX_DECODED)
+                .take(cap)
                 .read_to_end(&mut raw)
                 .map_err(|e| PdfError::damaged(format!("bad compressed stream: {e}")))?;
+            if raw.len() > limit {
+                return Err(too_large());
+            }
             Ok(raw)
         }
     }
@@ -75,7 +119,8 @@ fn apply_predictor(data: Vec<u8>, params: Option<&Dictionary>) -> Result<Vec<u8>
         .clamp(1, 16) as usize;
     let columns = params.get_int(b"Columns").unwrap_or(1).clamp(1, 1 << 20) as usize;
     let bpp = (colors * bits).div_ceil(8).max(1);
-    let row_len = (colors * bits * columns).div_ceil(8);
+    // A row longer than the data is a lie of /Columns: rows never hold more than the data.
+    let row_len = (colors * bits * columns).div_ceil(8).min(data.len().max(1));
     if predictor == 2 {
         if bits != 8 {
             return Err(PdfError::Unsupported(

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::crypt::SecurityHandler;
-use crate::document::Document;
+use crate::document::{Document, MAX_OBJECT_NUMBER};
 use crate::error::{PdfError, Result};
 use crate::object::{Dictionary, Object, ObjectId, write_dictionary};
 use crate::source::Source;
@@ -84,7 +84,8 @@ impl<'d, S: Source> IncrementalUpdate<'d, S> {
     /// Allocates a new object number (generation 0).
     pub fn allocate(&mut self) -> ObjectId {
         let id = ObjectId::new(self.next_number, 0);
-        self.next_number += 1;
+        // Past MAX_OBJECT_NUMBER, `write` refuses the update: no overflow on the way there.
+        self.next_number = self.next_number.saturating_add(1);
         id
     }
 
@@ -118,6 +119,15 @@ impl<'d, S: Source> IncrementalUpdate<'d, S> {
     /// Serialises the update to be appended at `original_len`.
     pub fn write(self, original_len: u64, last_byte: Option<u8>) -> Result<WrittenUpdate> {
         let doc = self.doc;
+        // Every number this update writes (with up to two xref streams), and the /Size it
+        // states, must fit a sane xref.
+        if self.next_number.max(doc.size()).saturating_add(2) > MAX_OBJECT_NUMBER {
+            return Err(PdfError::damaged(format!(
+                "the file uses object numbers up to {}; a cross-reference table holds at \
+                 most {MAX_OBJECT_NUMBER}",
+                doc.size().saturating_sub(1)
+            )));
+        }
         let security = doc.security();
         let mut out = Vec::new();
         // The original may end without an end-of-line after %%EOF.
@@ -276,6 +286,11 @@ fn write_signature_dictionary(
 /// Classic table (§7.5.4): one subsection per run of consecutive numbers, 20-byte entries.
 fn write_xref_table(out: &mut Vec<u8>, offsets: &BTreeMap<ObjectId, u64>) {
     out.extend_from_slice(b"xref\n");
+    write_xref_rows(out, offsets);
+}
+
+/// The subsections of a classic table, without the `xref` keyword.
+fn write_xref_rows(out: &mut Vec<u8>, offsets: &BTreeMap<ObjectId, u64>) {
     let entries: Vec<(u32, u64, u16)> = offsets
         .iter()
         .map(|(id, off)| (id.number, *off, id.generation))
@@ -384,18 +399,19 @@ fn write_complete_xref(
         trailer.set(b"Size", Object::Integer(i64::from(*next_number)));
         write_xref_stream(out, id, &all, trailer);
     } else {
-        out.extend_from_slice(b"xref\n");
-        let max = entries.keys().max().copied().unwrap_or(0);
-        out.extend_from_slice(format!("0 {}\n", max + 1).as_bytes());
-        for number in 0..=max {
-            match entries.get(&number) {
-                Some(XrefEntry::InFile { offset, generation }) => {
-                    out.extend_from_slice(format!("{offset:010} {generation:05} n\r\n").as_bytes())
-                }
-                _ if number == 0 => out.extend_from_slice(b"0000000000 65535 f\r\n"),
-                _ => out.extend_from_slice(b"0000000000 00001 f\r\n"),
+        // Only the objects that exist, in runs of consecutive numbers (§7.5.4): an absent
+        // number is a free object, as a reference to it is null (§7.3.10). A full table up
+        // to the highest number would let one object numbered 2^31 cost 40 GB.
+        let mut offsets: BTreeMap<ObjectId, u64> = BTreeMap::new();
+        for (number, entry) in entries {
+            if let XrefEntry::InFile { offset, generation } = entry
+                && *number != 0
+            {
+                offsets.insert(ObjectId::new(*number, *generation), *offset);
             }
         }
+        out.extend_from_slice(b"xref\n0 1\n0000000000 65535 f\r\n");
+        write_xref_rows(out, &offsets);
         out.extend_from_slice(b"trailer\n");
         write_dictionary(&trailer, out);
         out.extend_from_slice(b"\n");

@@ -102,9 +102,10 @@ pub fn parse_table(buf: &[u8]) -> Result<Option<XrefSection>> {
     }
 }
 
-/// Decodes an xref stream (§7.5.8.2, §7.5.8.3) from its dictionary and raw data.
-pub fn parse_stream(dict: &Dictionary, raw: &[u8]) -> Result<XrefSection> {
-    let data = decode_stream(dict, raw)?;
+/// Decodes an xref stream (§7.5.8.2, §7.5.8.3) from its dictionary and raw data, into at
+/// most `limit` bytes ([`crate::filters::decoded_limit`]).
+pub fn parse_stream(dict: &Dictionary, raw: &[u8], limit: usize) -> Result<XrefSection> {
+    let data = decode_stream(dict, raw, limit)?;
     let widths: Vec<usize> = dict
         .get(b"W")
         .and_then(Object::as_array)
