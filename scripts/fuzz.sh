@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Fuzz the parsers (RECIPES §8): scripts/fuzz.sh SECONDS [TARGET...]
-# Seeds each target from the test corpus: PDFs for pdf_reader, the CMS blobs of signed
-# PDFs (Kyso's, pyHanko's, poppler's) for cms_parser, the edXML fixtures of kyso-sync for
-# edxml_parser. Logs go to target/fuzz-logs/.
+# Seeds each target from the test corpus: PDFs for pdf_reader and sign_path, the CMS blobs of
+# signed PDFs (Kyso's, pyHanko's, poppler's) for cms_parser, the edXML fixtures of kyso-sync
+# for edxml_parser. Every target runs with -rss_limit_mb=512 -malloc_limit_mb=256: a single
+# allocation over 256 MB, or a process over 512 MB, is a finding like a crash.
+# Logs go to target/fuzz-logs/.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_TARGET="${1:-600}"; shift || true
 case "$SECONDS_PER_TARGET" in
   ''|*[!0-9]*) echo "usage: scripts/fuzz.sh SECONDS [TARGET...]" >&2; exit 2 ;;
 esac
-TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader cms_parser p12_import verify edxml_parser)
+TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader sign_path cms_parser p12_import verify edxml_parser)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 PKI="$REPO/target/test-data/pki"; CORPUS="$REPO/target/test-data/corpus"
@@ -17,14 +19,16 @@ bash "$REPO/tests/pki/make-pki.sh" "$PKI"
 bash "$REPO/tests/corpus/make-corpus.sh" "$CORPUS" "$PKI"
 
 seeds="$REPO/fuzz/corpus"
-mkdir -p "$seeds/pdf_reader" "$seeds/cms_parser" "$seeds/p12_import" "$seeds/verify" \
+mkdir -p "$seeds/pdf_reader" "$seeds/sign_path" "$seeds/cms_parser" "$seeds/p12_import" "$seeds/verify" \
   "$seeds/edxml_parser" "$REPO/target/fuzz-logs"
 cp -n "$PKI"/*.p12 "$seeds/p12_import/"
 cp -n "$CORPUS"/signed-*.pdf "$CORPUS"/certified-*.pdf "$seeds/verify/"
 cp -n "$REPO"/crates/kyso-sync/tests/fixtures/edxml/*.xml "$seeds/edxml_parser/"
 for f in "$CORPUS"/*.pdf; do
   # Large files slow libFuzzer down without adding structure: seed the small ones.
-  [ "$(stat -c %s "$f")" -lt 300000 ] && cp -n "$f" "$seeds/pdf_reader/" || true
+  if [ "$(stat -c %s "$f")" -lt 300000 ]; then
+    cp -n "$f" "$seeds/pdf_reader/"; cp -n "$f" "$seeds/sign_path/"
+  fi
 done
 "$REPO/.venv/bin/python" - "$CORPUS" "$seeds/cms_parser" <<'PY'
 import re, sys, pathlib
@@ -39,10 +43,13 @@ PY
 cd "$REPO/fuzz"
 for t in "${TARGETS[@]}"; do
   echo "fuzz: $t for ${SECONDS_PER_TARGET}s"
-  RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -max_len=1048576 \
+  # -s none: Kyso is safe Rust (AddressSanitizer finds nothing there, and its quarantine alone
+  # would fill half the RSS limit); -a: overflow checks and debug assertions, so an
+  # arithmetic overflow is a finding.
+  RUSTC_BOOTSTRAP=1 cargo fuzz run -s none -a "$t" "corpus/$t" -- \
+    -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=512 -malloc_limit_mb=256 -max_len=1048576 \
     2>&1 | tee "$REPO/target/fuzz-logs/$t.log" | grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|panicked|SUMMARY" || true
-  if grep -qE "ERROR: libFuzzer|panicked|SUMMARY: .*Sanitizer" "$REPO/target/fuzz-logs/$t.log"; then
+  if grep -qE "ERROR: libFuzzer|panicked|SUMMARY: .*Sanitizer|out-of-memory|malloc\(.*\) exceeds" "$REPO/target/fuzz-logs/$t.log"; then
     echo "fuzz: $t found a crash: see target/fuzz-logs/$t.log and fuzz/artifacts/$t" >&2
     exit 1
   fi

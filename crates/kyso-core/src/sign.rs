@@ -11,7 +11,7 @@ use kyso_keys::Signer;
 use kyso_pdf::signature::{
     PlanError, PlannedSignature, SignatureRequest, SubFilter, plan_signature,
 };
-use kyso_pdf::{Document, FileSource};
+use kyso_pdf::{Document, FileSource, Source};
 use time::OffsetDateTime;
 
 use crate::error::Error;
@@ -133,61 +133,15 @@ pub fn sign_file(
             path: output.to_path_buf(),
         });
     }
-    let now = options.signing_time.unwrap_or_else(local_now);
-    let certificate =
-        CertificateInfo::from_der(signer.certificate_der()).map_err(|source| Error::Cms {
-            path: input.to_path_buf(),
-            source,
-        })?;
-    let warnings = kyso_keys::check_certificate_usable(&certificate, now.unix_timestamp())
-        .map_err(|source| Error::Certificate {
-            path: input.to_path_buf(),
-            source,
-        })?;
-
     let read_err = |source| Error::ReadInput {
         path: input.to_path_buf(),
         source,
     };
     let before = std::fs::metadata(input).map_err(read_err)?;
-    let chain = complete_chain(&certificate, signer.chain_der(), &options.intermediates);
-    let contents_len = reserved_contents_len(signer, &chain);
-    let request = SignatureRequest {
-        field_name: options.field.clone(),
-        signing_time: format_pdf_date(now),
-        reason: options.reason.clone(),
-        location: options.location.clone(),
-        contact_info: options.contact_info.clone(),
-        signer_name: certificate.subject_common_name.clone(),
-        sub_filter: match options.sub_filter {
-            SubFilterChoice::Pades => SubFilter::CadesDetached,
-            SubFilterChoice::Pkcs7 => SubFilter::Pkcs7Detached,
-        },
-        certify: options.certify,
-        contents_len,
-    };
-    let (planned, original_len) = match plan(input, options, &request, false) {
-        // Objects were found away from their xref offsets: plan again on a rebuilt xref.
-        Err(Error::Plan {
-            source: PlanError::XrefOffsetsWrong,
-            ..
-        }) => plan(input, options, &request, true)?,
-        other => other?,
-    };
-
-    let mut update = planned.update.bytes;
-    let Some(slots) = planned.update.signature else {
-        return Err(Error::Pdf {
-            path: input.to_path_buf(),
-            source: kyso_pdf::PdfError::Unsupported("no signature placeholder was planned".into()),
-        });
-    };
-    let total_len = original_len + update.len() as u64;
-    let byte_range = slots.byte_range_text(total_len);
-    let at = (slots.byte_range_start - original_len) as usize;
-    update[at..at + byte_range.len()].copy_from_slice(&byte_range);
-    let contents_start = (slots.contents_start - original_len) as usize;
-    let contents_end = (slots.contents_end - original_len) as usize;
+    let job = Job::new(input, signer, options)?;
+    let open = || -> io::Result<FileSource> { FileSource::new(File::open(input)?) };
+    let (update, original_len) = job.plan(open)?;
+    let total_len = original_len + update.bytes.len() as u64;
 
     let write_err = |source| Error::WriteOutput {
         path: output.to_path_buf(),
@@ -207,31 +161,19 @@ pub fn sign_file(
                 path: input.to_path_buf(),
             },
         })?;
-    out.file().write_all(&update).map_err(write_err)?;
-    hasher.update(&update[..contents_start]);
+    out.file().write_all(&update.bytes).map_err(write_err)?;
+    hasher.update(update.before_contents());
     // The output's SHA-256 shares the prefix `original ‖ update[..contents]` with the
     // document digest when that is SHA-256: keep the state instead of reading the file again.
     let output_prefix = (digest_algorithm == DigestAlgorithm::Sha256).then(|| hasher.clone());
-    hasher.update(&update[contents_end..]);
-    let content_digest = hasher.finalize();
-
-    let cms = build_cms(
-        signer,
-        &chain,
-        &content_digest,
-        digest_algorithm,
-        options.scheme.into(),
+    hasher.update(update.after_contents());
+    let hex = job.cms_hex(&hasher.finalize())?;
+    write_at(
+        out.file(),
+        original_len + update.contents.start as u64 + 1,
+        &hex,
     )
-    .map_err(|e| e.at(input))?;
-    if cms.len() > contents_len {
-        return Err(Error::SignatureTooLarge {
-            path: input.to_path_buf(),
-            needed: cms.len(),
-            reserved: contents_len,
-        });
-    }
-    let hex = hex_upper(&cms);
-    write_at(out.file(), slots.contents_start + 1, &hex).map_err(write_err)?;
+    .map_err(write_err)?;
 
     // The input must be what we read: same length and modification time as at the start.
     let after = std::fs::metadata(input).map_err(read_err)?;
@@ -244,8 +186,8 @@ pub fn sign_file(
         Some(mut prefix) => {
             prefix.update(b"<");
             prefix.update(&hex);
-            prefix.update(&vec![b'0'; 2 * contents_len - hex.len()]);
-            prefix.update(&update[contents_end - 1..]);
+            prefix.update(&vec![b'0'; 2 * job.contents_len - hex.len()]);
+            prefix.update(&update.bytes[update.contents.end - 1..]);
             hex_lower(&prefix.finalize())
         }
         None => sha256_of_file(out.file()).map_err(write_err)?,
@@ -254,41 +196,199 @@ pub fn sign_file(
     Ok(SignOutcome {
         input: input.to_path_buf(),
         output: output.to_path_buf(),
-        field_name: planned.field_name,
-        signer_subject: certificate.subject.clone(),
-        signing_time: request.signing_time,
+        field_name: update.field_name,
+        signer_subject: job.certificate.subject.clone(),
+        signing_time: job.request.signing_time.clone(),
         output_sha256_hex,
         bytes_written: total_len,
-        warnings: warnings.iter().map(ToString::to_string).collect(),
+        warnings: job.warnings,
     })
 }
 
-/// Opens `input` and plans the signature update; returns it with the input's length.
-fn plan(
-    input: &Path,
+/// Signs a PDF held in memory and returns the signed file: the same checks, plan, byte
+/// ranges and CMS as [`sign_file`], without files (the fuzz target of the whole signing
+/// path, tests). `name` stands for the file in error messages.
+pub fn sign_bytes(
+    input: &[u8],
+    name: &Path,
+    signer: &dyn Signer,
     options: &SignOptions,
-    request: &SignatureRequest,
-    rebuild_xref: bool,
-) -> Result<(PlannedSignature, u64), Error> {
-    let read_err = |source| Error::ReadInput {
-        path: input.to_path_buf(),
-        source,
-    };
-    let source = FileSource::new(File::open(input).map_err(read_err)?).map_err(read_err)?;
-    let doc = Document::open_with(
-        source,
-        options.pdf_password.as_ref().map(crate::Password::as_str),
-        rebuild_xref,
-    )
-    .map_err(|source| Error::Pdf {
-        path: input.to_path_buf(),
-        source,
-    })?;
-    let planned = plan_signature(&doc, request).map_err(|source| Error::Plan {
-        path: input.to_path_buf(),
-        source,
-    })?;
-    Ok((planned, doc.len()))
+) -> Result<Vec<u8>, Error> {
+    let job = Job::new(name, signer, options)?;
+    let (mut update, original_len) = job.plan(|| Ok(input.to_vec()))?;
+    let mut hasher = Hasher::new(options.digest.into());
+    hasher.update(&input[..original_len as usize]);
+    hasher.update(update.before_contents());
+    hasher.update(update.after_contents());
+    let hex = job.cms_hex(&hasher.finalize())?;
+    let at = update.contents.start + 1;
+    update.bytes[at..at + hex.len()].copy_from_slice(&hex);
+    let mut out = Vec::with_capacity(input.len() + update.bytes.len());
+    out.extend_from_slice(input);
+    out.extend_from_slice(&update.bytes);
+    Ok(out)
+}
+
+/// One signature to make: the signer, its checked certificate, its chain and the request.
+struct Job<'a> {
+    input: &'a Path,
+    signer: &'a dyn Signer,
+    options: &'a SignOptions,
+    certificate: CertificateInfo,
+    chain: Vec<Vec<u8>>,
+    contents_len: usize,
+    request: SignatureRequest,
+    warnings: Vec<String>,
+}
+
+/// The planned update with its `/ByteRange` written; `contents` is where `<…>` of
+/// `/Contents` lies in it.
+struct ReadyUpdate {
+    bytes: Vec<u8>,
+    contents: std::ops::Range<usize>,
+    field_name: String,
+}
+
+impl ReadyUpdate {
+    /// The bytes of the update the signature covers before `/Contents` (ISO 32000-2 §12.8.1).
+    fn before_contents(&self) -> &[u8] {
+        &self.bytes[..self.contents.start]
+    }
+    /// And after it.
+    fn after_contents(&self) -> &[u8] {
+        &self.bytes[self.contents.end..]
+    }
+}
+
+impl<'a> Job<'a> {
+    fn new(
+        input: &'a Path,
+        signer: &'a dyn Signer,
+        options: &'a SignOptions,
+    ) -> Result<Self, Error> {
+        let now = options.signing_time.unwrap_or_else(local_now);
+        let certificate =
+            CertificateInfo::from_der(signer.certificate_der()).map_err(|source| Error::Cms {
+                path: input.to_path_buf(),
+                source,
+            })?;
+        let warnings = kyso_keys::check_certificate_usable(&certificate, now.unix_timestamp())
+            .map_err(|source| Error::Certificate {
+                path: input.to_path_buf(),
+                source,
+            })?;
+        let chain = complete_chain(&certificate, signer.chain_der(), &options.intermediates);
+        let contents_len = reserved_contents_len(signer, &chain);
+        let request = SignatureRequest {
+            field_name: options.field.clone(),
+            signing_time: format_pdf_date(now),
+            reason: options.reason.clone(),
+            location: options.location.clone(),
+            contact_info: options.contact_info.clone(),
+            signer_name: certificate.subject_common_name.clone(),
+            sub_filter: match options.sub_filter {
+                SubFilterChoice::Pades => SubFilter::CadesDetached,
+                SubFilterChoice::Pkcs7 => SubFilter::Pkcs7Detached,
+            },
+            certify: options.certify,
+            contents_len,
+        };
+        Ok(Job {
+            input,
+            signer,
+            options,
+            certificate,
+            chain,
+            contents_len,
+            request,
+            warnings: warnings.iter().map(ToString::to_string).collect(),
+        })
+    }
+
+    /// Opens the PDF that `open` gives and plans the update; when objects turn out to be away
+    /// from their xref offsets, plans again on a rebuilt xref. Returns the update with its
+    /// `/ByteRange` filled in, and the length of the original.
+    fn plan<S: Source>(
+        &self,
+        open: impl Fn() -> io::Result<S>,
+    ) -> Result<(ReadyUpdate, u64), Error> {
+        let (planned, original_len) = match self.plan_once(&open, false) {
+            Err(Error::Plan {
+                source: PlanError::XrefOffsetsWrong,
+                ..
+            }) => self.plan_once(&open, true)?,
+            other => other?,
+        };
+        let mut bytes = planned.update.bytes;
+        let Some(slots) = planned.update.signature else {
+            return Err(Error::Pdf {
+                path: self.input.to_path_buf(),
+                source: kyso_pdf::PdfError::Unsupported(
+                    "no signature placeholder was planned".into(),
+                ),
+            });
+        };
+        let total_len = original_len + bytes.len() as u64;
+        let byte_range = slots.byte_range_text(total_len);
+        let at = (slots.byte_range_start - original_len) as usize;
+        bytes[at..at + byte_range.len()].copy_from_slice(&byte_range);
+        let start = (slots.contents_start - original_len) as usize;
+        let end = (slots.contents_end - original_len) as usize;
+        Ok((
+            ReadyUpdate {
+                bytes,
+                contents: start..end,
+                field_name: planned.field_name,
+            },
+            original_len,
+        ))
+    }
+
+    fn plan_once<S: Source>(
+        &self,
+        open: &impl Fn() -> io::Result<S>,
+        rebuild_xref: bool,
+    ) -> Result<(PlannedSignature, u64), Error> {
+        let source = open().map_err(|source| Error::ReadInput {
+            path: self.input.to_path_buf(),
+            source,
+        })?;
+        let password = self
+            .options
+            .pdf_password
+            .as_ref()
+            .map(crate::Password::as_str);
+        let doc =
+            Document::open_with(source, password, rebuild_xref).map_err(|source| Error::Pdf {
+                path: self.input.to_path_buf(),
+                source,
+            })?;
+        let planned = plan_signature(&doc, &self.request).map_err(|source| Error::Plan {
+            path: self.input.to_path_buf(),
+            source,
+        })?;
+        Ok((planned, doc.len()))
+    }
+
+    /// The CMS over `content_digest`, as the hex digits that go into `/Contents`.
+    fn cms_hex(&self, content_digest: &[u8]) -> Result<Vec<u8>, Error> {
+        let cms = build_cms(
+            self.signer,
+            &self.chain,
+            content_digest,
+            self.options.digest.into(),
+            self.options.scheme.into(),
+        )
+        .map_err(|e| e.at(self.input))?;
+        if cms.len() > self.contents_len {
+            return Err(Error::SignatureTooLarge {
+                path: self.input.to_path_buf(),
+                needed: cms.len(),
+                reserved: self.contents_len,
+            });
+        }
+        Ok(hex_upper(&cms))
+    }
 }
 
 /// The bytes reserved for the CMS: the certificates, the signature value, the
