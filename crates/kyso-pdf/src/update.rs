@@ -57,6 +57,9 @@ fn byte_range_placeholder() -> Vec<u8> {
 pub struct IncrementalUpdate<'d, S: Source> {
     doc: &'d Document<S>,
     objects: BTreeMap<ObjectId, Object>,
+    /// New stream objects: their dictionary (without `/Length`) and their data as stored
+    /// (already filtered; encrypted on writing when the document is).
+    streams: BTreeMap<ObjectId, (Dictionary, Vec<u8>)>,
     signature: Option<(ObjectId, Dictionary, usize)>,
     next_number: u32,
 }
@@ -72,6 +75,7 @@ impl<'d, S: Source> IncrementalUpdate<'d, S> {
         IncrementalUpdate {
             doc,
             objects: BTreeMap::new(),
+            streams: BTreeMap::new(),
             signature: None,
             next_number: doc.size().max(1),
         }
@@ -94,6 +98,20 @@ impl<'d, S: Source> IncrementalUpdate<'d, S> {
         let id = self.allocate();
         self.objects.insert(id, object);
         id
+    }
+
+    /// Adds a new stream object (§7.3.8) and returns its id. `data` is written as given:
+    /// `dict` names its filters; `/Length` is set on writing.
+    pub fn add_stream(&mut self, dict: Dictionary, data: Vec<u8>) -> ObjectId {
+        let id = self.allocate();
+        self.streams.insert(id, (dict, data));
+        id
+    }
+
+    /// Adds a new stream object compressed with `/FlateDecode`.
+    pub fn add_deflated_stream(&mut self, mut dict: Dictionary, data: &[u8]) -> ObjectId {
+        dict.set(b"Filter", Object::name(b"FlateDecode"));
+        self.add_stream(dict, crate::filters::deflate(data))
     }
 
     /// Writes a new version of an existing object under the same id.
@@ -160,6 +178,25 @@ impl<'d, S: Source> IncrementalUpdate<'d, S> {
             write_object_header(&mut out, *id);
             object.write_to(&mut out);
             out.extend_from_slice(b"\nendobj\n");
+        }
+        for (id, (dict, data)) in &self.streams {
+            offsets.insert(*id, original_len + out.len() as u64);
+            let mut dict = Object::Dictionary(dict.clone());
+            let data = match security {
+                Some(security) => {
+                    encrypt_strings(security, *id, &mut dict);
+                    security.encrypt_stream(*id, data)
+                }
+                None => data.clone(),
+            };
+            if let Object::Dictionary(d) = &mut dict {
+                d.set(b"Length", Object::Integer(data.len() as i64));
+            }
+            write_object_header(&mut out, *id);
+            dict.write_to(&mut out);
+            out.extend_from_slice(b"\nstream\n");
+            out.extend_from_slice(&data);
+            out.extend_from_slice(b"\nendstream\nendobj\n");
         }
         if let Some((id, dict, contents_len)) = &self.signature {
             offsets.insert(*id, original_len + out.len() as u64);
