@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use kyso_core::settings::{AppearanceSettings, ConfigFile};
 use kyso_sync::engine::{self, SyncOptions};
 use kyso_sync::{Config, DocumentMeta, Store, SyncError, SystemClock};
 
@@ -12,7 +13,10 @@ use crate::exit;
 #[derive(clap::Subcommand)]
 pub enum ConfigCommand {
     /// Set a setting: exchange.url, exchange.client-id, sync.workers, sync.backoff-base-ms,
-    /// sync.backoff-max-ms.
+    /// sync.backoff-max-ms, sync.poll-seconds, appearance.image, appearance.seal,
+    /// appearance.seal-size-mm, appearance.box, appearance.anchor-gap,
+    /// appearance.reserve-number, appearance.copy-agency. An empty value clears an
+    /// appearance setting.
     Set { key: String, value: String },
     /// Show the settings.
     Show,
@@ -137,17 +141,27 @@ fn print_json<T: serde::Serialize>(value: &T) {
 
 pub fn config(command: ConfigCommand) -> u8 {
     let home = home();
-    let result = (|| -> Result<Config, SyncError> {
-        let mut config = Config::load(&home)?;
+    let result = (|| -> Result<String, SyncError> {
         if let ConfigCommand::Set { key, value } = &command {
-            config.set(key, value)?;
-            config.save(&home)?;
+            // Each layer keeps its own section of the one file.
+            if key.starts_with("appearance.") {
+                let mut appearance = AppearanceSettings::load(&home)?;
+                appearance.set(key, value)?;
+                appearance.save(&home)?;
+            } else {
+                let mut config = Config::load(&home)?;
+                config.set(key, value)?;
+                config.save(&home)?;
+            }
         }
-        Ok(config)
+        // Read back through each layer: what is shown is what Kyso will use.
+        Config::load(&home)?;
+        AppearanceSettings::load(&home)?;
+        Ok(ConfigFile::load(&home)?.to_text())
     })();
     match result {
-        Ok(config) => {
-            print!("{}", toml::to_string_pretty(&config).unwrap_or_default());
+        Ok(text) => {
+            print!("{text}");
             exit::OK
         }
         Err(e) => fail(&e, false),

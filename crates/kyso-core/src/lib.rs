@@ -6,6 +6,7 @@ pub mod info;
 pub mod output;
 pub mod password;
 pub mod pdf_date;
+pub mod settings;
 pub mod sign;
 pub mod trust;
 pub mod verify;

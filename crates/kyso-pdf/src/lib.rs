@@ -4,11 +4,13 @@
 //! each object only when asked. The writer ([`update::IncrementalUpdate`]) appends
 //! an update after the original bytes, never changing them (ISO 32000-2 §7.5.6).
 
+pub mod appearance;
 pub mod crypt;
 pub mod document;
 pub mod error;
 pub mod filters;
 pub mod form;
+pub mod geometry;
 pub mod lexer;
 pub mod object;
 pub mod pages;

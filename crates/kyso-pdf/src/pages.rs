@@ -76,3 +76,39 @@ pub fn page_id<S: Source>(doc: &Document<S>, index: u64) -> Result<ObjectId> {
         index + 1
     )))
 }
+
+/// Most page-tree nodes walked to find a page's index.
+const MAX_NODES: usize = 10_000_000;
+
+/// The index (from 0) of the page `target`, found by walking the page tree in order; None
+/// when the tree does not hold it.
+pub fn index_of<S: Source>(doc: &Document<S>, target: ObjectId) -> Result<Option<u64>> {
+    let (_, catalog) = doc.catalog()?;
+    let Some(root) = catalog.get(b"Pages").and_then(Object::as_reference) else {
+        return Ok(None);
+    };
+    let mut stack = vec![(root, 0usize)];
+    let mut seen = HashSet::new();
+    let mut index = 0u64;
+    while let Some((node, depth)) = stack.pop() {
+        if depth > MAX_TREE_DEPTH || seen.len() >= MAX_NODES || !seen.insert(node) {
+            continue;
+        }
+        let dict = doc.resolve_dict(&Object::Reference(node))?;
+        let kids = match dict.get(b"Kids").map(|k| doc.resolve(k)).transpose()? {
+            Some(Object::Array(kids)) if !dict.has_type(b"Page") => kids,
+            _ => {
+                if node == target {
+                    return Ok(Some(index));
+                }
+                index += 1;
+                continue;
+            }
+        };
+        // Kids in order: pushed last first.
+        for kid in kids.iter().rev().filter_map(Object::as_reference) {
+            stack.push((kid, depth + 1));
+        }
+    }
+    Ok(None)
+}

@@ -14,9 +14,10 @@
 //!
 //! The client secret is not here: it lives in the OS keychain ([`secret_account`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
+use kyso_core::settings::ConfigFile;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SyncError;
@@ -97,38 +98,22 @@ pub const KEYS: &[&str] = &[
 ];
 
 impl Config {
-    pub fn path(home: &Path) -> PathBuf {
-        home.join("config.toml")
-    }
-
     /// Reads the configuration; a missing file is the default configuration.
     pub fn load(home: &Path) -> Result<Config, SyncError> {
-        let path = Config::path(home);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| SyncError::Config {
-                path: path.display().to_string(),
-                detail: e.to_string(),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(SyncError::StoreIo { path, source: e }),
-        }
+        let file = ConfigFile::load(home)?;
+        Ok(Config {
+            exchange: file.section(home, "exchange")?,
+            sync: file.section(home, "sync")?,
+        })
     }
 
-    /// Writes the configuration atomically (temp file, fsync, rename).
+    /// Writes the configuration atomically (temp file, fsync, rename), keeping the file's
+    /// other sections.
     pub fn save(&self, home: &Path) -> Result<(), SyncError> {
-        kyso_keys::home::create_private_dir(home)
-            .map_err(|e| SyncError::store_io(home.to_path_buf(), e))?;
-        let path = Config::path(home);
-        let text = toml::to_string_pretty(self).unwrap_or_default();
-        let mut tmp = tempfile::NamedTempFile::new_in(home)
-            .map_err(|e| SyncError::store_io(home.to_path_buf(), e))?;
-        use std::io::Write;
-        tmp.write_all(text.as_bytes())
-            .and_then(|_| tmp.as_file().sync_all())
-            .map_err(|e| SyncError::store_io(path.clone(), e))?;
-        tmp.persist(&path)
-            .map_err(|e| SyncError::store_io(path.clone(), e.error))?;
-        Ok(())
+        let mut file = ConfigFile::load(home)?;
+        file.set_section("exchange", &self.exchange);
+        file.set_section("sync", &self.sync);
+        Ok(file.save(home)?)
     }
 
     /// Sets one key ([`KEYS`]) from its text value, checking it.

@@ -48,6 +48,8 @@ pub enum SyncError {
     InvalidClient,
     #[error("the OS keychain: {0}")]
     Keychain(#[from] kyso_keys::KeyError),
+    #[error(transparent)]
+    Settings(#[from] kyso_core::settings::SettingsError),
     #[error("the exchange cannot be reached: {detail}")]
     Unreachable { detail: String },
     #[error("the exchange answered {status} ({code}): {message}")]
@@ -83,6 +85,7 @@ impl SyncError {
             SyncError::NotConfigured => "EXCHANGE_NOT_CONFIGURED",
             SyncError::InsecureUrl { .. } => "EXCHANGE_INSECURE_URL",
             SyncError::Config { .. } => "CONFIG_INVALID",
+            SyncError::Settings(e) => e.code(),
             SyncError::NotLoggedIn { .. } => "EXCHANGE_NOT_LOGGED_IN",
             SyncError::InvalidClient => "EXCHANGE_INVALID_CLIENT",
             SyncError::Keychain(e) => e.code(),

@@ -1,0 +1,306 @@
+//! The user's settings file, `KYSO_HOME/config.toml`, and the signing settings in it.
+//!
+//! One file holds every section — `[exchange]` and `[sync]` (kyso-sync), `[appearance]`
+//! (here) — and each layer reads and writes only its own: [`ConfigFile`] keeps the other
+//! sections as they are when one is saved.
+//!
+//! ```toml
+//! [appearance]
+//! image = "/home/an/chu-ky.png"     # the leader's signature image (PNG or JPEG)
+//! seal = "/home/vt/con-dau.png"     # the agency's seal image
+//! seal_size_mm = 40                 # else the seal image's own DPI gives its size
+//! box = [180, 90]                   # width and height of a signature box found by anchor
+//! anchor_gap = 4                    # points between the anchor's top and the box
+//! reserve_number = true             # leader: reserve the number and date fields
+//! copy_agency = "Văn phòng UBND tỉnh"   # copies: else the certificate's organisation
+//!
+//! [appearance.identities."3f2a…"]   # per identity (kyso id list), before the above
+//! image = "/home/an/chu-ky-an.png"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// A problem with the settings file or a value given for it.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{}: the settings cannot be read: {detail}", path.display())]
+    Invalid { path: PathBuf, detail: String },
+    #[error("{key}: {detail}")]
+    Value { key: String, detail: String },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl SettingsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SettingsError::Invalid { .. } | SettingsError::Value { .. } => "CONFIG_INVALID",
+            SettingsError::Io { .. } => "STORE_IO",
+        }
+    }
+}
+
+/// `KYSO_HOME/config.toml` as a whole: sections this layer does not know are kept.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigFile {
+    table: toml::Table,
+}
+
+impl ConfigFile {
+    pub fn path(home: &Path) -> PathBuf {
+        home.join("config.toml")
+    }
+
+    /// Reads the file; a missing file has no sections.
+    pub fn load(home: &Path) -> Result<ConfigFile, SettingsError> {
+        let path = ConfigFile::path(home);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(ConfigFile {
+                table: text
+                    .parse()
+                    .map_err(|e: toml::de::Error| SettingsError::Invalid {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    })?,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+            Err(source) => Err(SettingsError::Io { path, source }),
+        }
+    }
+
+    /// The section `name`; absent sections and keys take their defaults.
+    pub fn section<T: DeserializeOwned + Default>(
+        &self,
+        home: &Path,
+        name: &str,
+    ) -> Result<T, SettingsError> {
+        match self.table.get(name) {
+            None => Ok(T::default()),
+            Some(value) => {
+                value
+                    .clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| SettingsError::Invalid {
+                        path: ConfigFile::path(home),
+                        detail: format!("[{name}]: {e}"),
+                    })
+            }
+        }
+    }
+
+    /// Replaces the section `name`.
+    pub fn set_section<T: Serialize>(&mut self, name: &str, value: &T) {
+        match toml::Value::try_from(value) {
+            Ok(toml::Value::Table(t)) if t.is_empty() => {
+                self.table.remove(name);
+            }
+            Ok(v) => {
+                self.table.insert(name.to_string(), v);
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// The whole file as TOML text.
+    pub fn to_text(&self) -> String {
+        toml::to_string_pretty(&self.table).unwrap_or_default()
+    }
+
+    /// Writes the file atomically (temp file, fsync, rename) in a private `home`.
+    pub fn save(&self, home: &Path) -> Result<(), SettingsError> {
+        let path = ConfigFile::path(home);
+        let io = |source| SettingsError::Io {
+            path: path.clone(),
+            source,
+        };
+        kyso_keys::home::create_private_dir(home).map_err(io)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(home).map_err(io)?;
+        use std::io::Write;
+        tmp.write_all(self.to_text().as_bytes())
+            .and_then(|_| tmp.as_file().sync_all())
+            .map_err(io)?;
+        tmp.persist(&path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+}
+
+/// The `[appearance]` section: what visible signatures look like and where they go.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppearanceSettings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal_size_mm: Option<f64>,
+    /// Width and height, in points, of a box placed by anchor.
+    #[serde(rename = "box", skip_serializing_if = "Option::is_none")]
+    pub box_size: Option<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor_gap: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reserve_number: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_agency: Option<String>,
+    /// Images per identity id, which win over `image` and `seal`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub identities: BTreeMap<String, IdentityImages>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityImages {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal: Option<PathBuf>,
+}
+
+/// The keys of `[appearance]` that `kyso config set` accepts.
+pub const APPEARANCE_KEYS: &[&str] = &[
+    "appearance.image",
+    "appearance.seal",
+    "appearance.seal-size-mm",
+    "appearance.box",
+    "appearance.anchor-gap",
+    "appearance.reserve-number",
+    "appearance.copy-agency",
+];
+
+impl AppearanceSettings {
+    pub const SECTION: &'static str = "appearance";
+
+    pub fn load(home: &Path) -> Result<AppearanceSettings, SettingsError> {
+        ConfigFile::load(home)?.section(home, Self::SECTION)
+    }
+
+    /// Saves this section, keeping the file's others.
+    pub fn save(&self, home: &Path) -> Result<(), SettingsError> {
+        let mut file = ConfigFile::load(home)?;
+        file.set_section(Self::SECTION, self);
+        file.save(home)
+    }
+
+    /// The signature image for `identity`: its own, else the general one.
+    pub fn image_for(&self, identity: Option<&str>) -> Option<&Path> {
+        identity
+            .and_then(|id| self.identities.get(id))
+            .and_then(|i| i.image.as_deref())
+            .or(self.image.as_deref())
+    }
+
+    /// The seal image for `identity`: its own, else the general one.
+    pub fn seal_for(&self, identity: Option<&str>) -> Option<&Path> {
+        identity
+            .and_then(|id| self.identities.get(id))
+            .and_then(|i| i.seal.as_deref())
+            .or(self.seal.as_deref())
+    }
+
+    /// Sets one key ([`APPEARANCE_KEYS`]) from its text; an empty value clears it. Image
+    /// paths are made absolute, and must name a readable file.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingsError> {
+        let invalid = |detail: String| SettingsError::Value {
+            key: key.to_string(),
+            detail,
+        };
+        let value = value.trim();
+        let number = |v: &str| -> Result<f64, SettingsError> {
+            v.parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n > 0.0)
+                .ok_or_else(|| invalid(format!("\"{v}\" is not a positive number")))
+        };
+        let image = |v: &str| -> Result<PathBuf, SettingsError> {
+            let path = std::path::absolute(v).map_err(|e| invalid(e.to_string()))?;
+            std::fs::metadata(&path).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+            Ok(path)
+        };
+        let clear = value.is_empty();
+        match key {
+            "appearance.image" => self.image = (!clear).then(|| image(value)).transpose()?,
+            "appearance.seal" => self.seal = (!clear).then(|| image(value)).transpose()?,
+            "appearance.seal-size-mm" => {
+                self.seal_size_mm = (!clear).then(|| number(value)).transpose()?
+            }
+            "appearance.box" => {
+                self.box_size = if clear {
+                    None
+                } else {
+                    let parts: Vec<&str> = value
+                        .split([',', 'x', ' '])
+                        .filter(|p| !p.is_empty())
+                        .collect();
+                    match parts.as_slice() {
+                        [w, h] => Some([number(w)?, number(h)?]),
+                        _ => return Err(invalid("give the width and height, e.g. 180,90".into())),
+                    }
+                }
+            }
+            "appearance.anchor-gap" => {
+                self.anchor_gap = if clear {
+                    None
+                } else {
+                    Some(
+                        value
+                            .parse::<f64>()
+                            .ok()
+                            .filter(|n| n.is_finite())
+                            .ok_or_else(|| invalid(format!("\"{value}\" is not a number")))?,
+                    )
+                }
+            }
+            "appearance.reserve-number" => {
+                self.reserve_number = match value {
+                    "" => None,
+                    "true" | "yes" | "1" => Some(true),
+                    "false" | "no" | "0" => Some(false),
+                    other => return Err(invalid(format!("\"{other}\" is not true or false"))),
+                }
+            }
+            "appearance.copy-agency" => {
+                self.copy_agency = (!clear).then(|| value.to_string());
+            }
+            other => {
+                return Err(invalid(format!(
+                    "unknown setting \"{other}\"; known: {}",
+                    APPEARANCE_KEYS.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_of_other_layers_are_kept() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(
+            ConfigFile::path(home.path()),
+            "[exchange]\nurl = \"http://127.0.0.1:1\"\n",
+        )
+        .unwrap();
+        let mut a = AppearanceSettings::load(home.path()).unwrap();
+        a.set("appearance.seal-size-mm", "42").unwrap();
+        a.set("appearance.box", "200,80").unwrap();
+        a.save(home.path()).unwrap();
+        let text = std::fs::read_to_string(ConfigFile::path(home.path())).unwrap();
+        assert!(text.contains("url = \"http://127.0.0.1:1\""), "{text}");
+        let back = AppearanceSettings::load(home.path()).unwrap();
+        assert_eq!(back.seal_size_mm, Some(42.0));
+        assert_eq!(back.box_size, Some([200.0, 80.0]));
+        assert!(a.set("appearance.image", "/no/such/file.png").is_err());
+        assert!(a.set("appearance.nope", "1").is_err());
+    }
+}
