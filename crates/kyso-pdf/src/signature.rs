@@ -260,21 +260,28 @@ fn add_to_page_annots<S: Source>(
     let Object::Dictionary(mut page) = update.current(page_id)? else {
         return Err(PdfError::damaged("first page is not a dictionary"));
     };
-    match page.get(b"Annots").cloned() {
-        Some(Object::Reference(array_id)) => {
-            let mut annots = match update.current(array_id)? {
-                Object::Array(a) => a,
-                _ => Vec::new(),
-            };
-            annots.push(Object::Reference(widget));
-            update.replace(array_id, Object::Array(annots));
+    // A list held by reference is appended to in place, when it exists: a reference to
+    // a missing object is replaced, never defined (the number may be one this update
+    // allocates, and defining what the signed file referred to is a change of it).
+    let annots = page.get(b"Annots").cloned();
+    let list = match &annots {
+        Some(Object::Reference(id)) => match update.current(*id)? {
+            Object::Array(items) => Some((*id, items)),
+            _ => None,
+        },
+        _ => None,
+    };
+    match (list, annots) {
+        (Some((array_id, mut items)), _) => {
+            items.push(Object::Reference(widget));
+            update.replace(array_id, Object::Array(items));
         }
-        Some(Object::Array(mut annots)) => {
+        (None, Some(Object::Array(mut annots))) => {
             annots.push(Object::Reference(widget));
             page.set(b"Annots", Object::Array(annots));
             update.replace(page_id, Object::Dictionary(page));
         }
-        _ => {
+        (None, _) => {
             page.set(b"Annots", Object::Array(vec![Object::Reference(widget)]));
             update.replace(page_id, Object::Dictionary(page));
         }
@@ -289,20 +296,24 @@ fn add_to_acroform<S: Source>(
     field: ObjectId,
 ) -> Result<()> {
     edit_acroform(update, catalog, catalog_changed, |update, form| {
-        match form.get(b"Fields").cloned() {
-            Some(Object::Reference(array_id)) => {
-                let mut fields = match update.current(array_id)? {
-                    Object::Array(a) => a,
-                    _ => Vec::new(),
-                };
-                fields.push(Object::Reference(field));
-                update.replace(array_id, Object::Array(fields));
+        let fields = form.get(b"Fields").cloned();
+        let list = match &fields {
+            Some(Object::Reference(id)) => match update.current(*id)? {
+                Object::Array(items) => Some((*id, items)),
+                _ => None,
+            },
+            _ => None,
+        };
+        match (list, fields) {
+            (Some((array_id, mut items)), _) => {
+                items.push(Object::Reference(field));
+                update.replace(array_id, Object::Array(items));
             }
-            Some(Object::Array(mut fields)) => {
-                fields.push(Object::Reference(field));
-                form.set(b"Fields", Object::Array(fields));
+            (None, Some(Object::Array(mut items))) => {
+                items.push(Object::Reference(field));
+                form.set(b"Fields", Object::Array(items));
             }
-            _ => form.set(b"Fields", Object::Array(vec![Object::Reference(field)])),
+            (None, _) => form.set(b"Fields", Object::Array(vec![Object::Reference(field)])),
         }
         Ok(())
     })
@@ -324,12 +335,16 @@ fn edit_acroform<S: Source>(
     catalog_changed: &mut bool,
     edit: impl FnOnce(&mut IncrementalUpdate<'_, S>, &mut Dictionary) -> Result<()>,
 ) -> Result<()> {
-    match catalog.get(b"AcroForm").cloned() {
-        Some(Object::Reference(form_id)) => {
-            let mut form = match update.current(form_id)? {
-                Object::Dictionary(d) => d,
-                _ => Dictionary::new(),
-            };
+    let value = catalog.get(b"AcroForm").cloned();
+    let indirect = match &value {
+        Some(Object::Reference(id)) => match update.current(*id)? {
+            Object::Dictionary(d) => Some((*id, d)),
+            _ => None,
+        },
+        _ => None,
+    };
+    match indirect {
+        Some((form_id, mut form)) => {
             let before = form.clone();
             edit(update, &mut form)?;
             form.set(b"SigFlags", Object::Integer(3));
@@ -337,15 +352,15 @@ fn edit_acroform<S: Source>(
                 update.replace(form_id, Object::Dictionary(form));
             }
         }
-        other => {
-            let mut form = match other {
+        None => {
+            let mut form = match value {
                 Some(Object::Dictionary(d)) => d,
                 _ => Dictionary::new(),
             };
             let before = form.clone();
             edit(update, &mut form)?;
             form.set(b"SigFlags", Object::Integer(3));
-            if form != before || !catalog.contains(b"AcroForm") {
+            if form != before || !matches!(catalog.get(b"AcroForm"), Some(Object::Dictionary(_))) {
                 catalog.set(b"AcroForm", form);
                 *catalog_changed = true;
             }

@@ -185,3 +185,49 @@ fn not_a_pdf_and_empty_input() {
         Err(kyso_pdf::PdfError::NotPdf)
     ));
 }
+
+/// A catalog whose /AcroForm, and a page whose /Annots, name objects that do not exist
+/// (found by the sign_path fuzz target): the update gives the form and the annotations a
+/// place of their own. Defining the missing objects instead would let a new object of the
+/// update take their number (the signature dictionary was written twice under one number
+/// and no reader found the signature), and would change what the file referred to.
+#[test]
+fn references_to_missing_objects_are_replaced_not_defined() {
+    let objects = [
+        "<</Type/Catalog/Pages 2 0 R/AcroForm 4 0 R>>",
+        "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Annots 5 0 R>>",
+    ];
+    let mut original = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(original.len());
+        original.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = original.len();
+    original.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
+    for o in offsets {
+        original.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    original.extend_from_slice(
+        format!("trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF").as_bytes(),
+    );
+    let doc = Document::open(original.clone(), None).expect("open");
+    let planned = plan_signature(&doc, &request()).expect("plan");
+    let mut signed = original;
+    signed.extend_from_slice(&planned.update.bytes);
+    let reread = Document::open(signed, None).expect("reopen");
+    assert!(!reread.recovered);
+    let sigs = form::signatures(&reread).expect("signatures");
+    assert_eq!(sigs.len(), 1, "the signature is found");
+    let (_, catalog) = reread.catalog().unwrap();
+    assert!(
+        matches!(catalog.get(b"AcroForm"), Some(Object::Dictionary(_))),
+        "the form is written where the catalog is: {catalog:?}"
+    );
+    let page = reread.get(pages::page_id(&reread, 0).unwrap()).unwrap();
+    match page.as_dict().unwrap().get(b"Annots") {
+        Some(Object::Array(a)) => assert_eq!(a.len(), 1),
+        other => panic!("the page holds its annotations itself: {other:?}"),
+    }
+}
