@@ -1,0 +1,93 @@
+//! The building blocks of visible signature appearances (NĐ 30/2020): embedded subset
+//! fonts for Vietnamese text ([`font`]) and images — the signer's handwritten signature, an
+//! agency's seal — with their transparency ([`image`]).
+//!
+//! Both write new objects into an [`IncrementalUpdate`](crate::update::IncrementalUpdate);
+//! the appearance stream that draws them (§12.5.5) is built on top of these.
+
+pub mod font;
+pub mod image;
+
+pub use font::{Font, FontUse};
+pub use image::{Image, load_image};
+
+use crate::object::Object;
+
+/// Why a font or an image cannot be used in an appearance. Each has a stable [`code`].
+///
+/// [`code`]: AppearanceError::code
+#[derive(Debug, thiserror::Error)]
+pub enum AppearanceError {
+    #[error("the font cannot be read: {0}")]
+    FontUnreadable(String),
+    #[error("the font {font} does not allow embedding in documents")]
+    FontNotEmbeddable { font: String },
+    #[error("the font {font} has no glyph for {ch:?} (U+{:04X})", u32::from(*ch))]
+    MissingGlyph { ch: char, font: String },
+    #[error("the font {font} cannot be subset: {reason}")]
+    FontSubset { font: String, reason: String },
+    #[error("unsupported image format: {0}")]
+    UnsupportedImage(String),
+    #[error("the image cannot be read: {0}")]
+    ImageUnreadable(String),
+    #[error("the image is too large: {0}")]
+    ImageTooLarge(String),
+}
+
+impl AppearanceError {
+    /// A stable code the UI and scripts can rely on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppearanceError::FontUnreadable(_) => "FONT_UNREADABLE",
+            AppearanceError::FontNotEmbeddable { .. } => "FONT_NOT_EMBEDDABLE",
+            AppearanceError::MissingGlyph { .. } => "FONT_MISSING_GLYPH",
+            AppearanceError::FontSubset { .. } => "FONT_SUBSET_FAILED",
+            AppearanceError::UnsupportedImage(_) => "IMAGE_UNSUPPORTED",
+            AppearanceError::ImageUnreadable(_) => "IMAGE_UNREADABLE",
+            AppearanceError::ImageTooLarge(_) => "IMAGE_TOO_LARGE",
+        }
+    }
+}
+
+/// A number for a PDF file (§7.3.3): an integer when it is one, else a real with at most
+/// three decimals (readers keep about five significant digits, §C.2). Not-a-number and
+/// infinities, which PDF cannot write, become 0.
+pub(crate) fn number(value: f64) -> Object {
+    if !value.is_finite() {
+        return Object::Integer(0);
+    }
+    let rounded = (value * 1000.0).round() / 1000.0;
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+        return Object::Integer(rounded as i64);
+    }
+    let mut text = format!("{rounded:.3}");
+    while text.ends_with('0') {
+        text.pop();
+    }
+    Object::Real(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_valid_pdf() {
+        assert_eq!(number(12.0), Object::Integer(12));
+        assert_eq!(number(-0.5), Object::Real("-0.5".into()));
+        assert_eq!(
+            number(443.0 * 1000.0 / 2048.0),
+            Object::Real("216.309".into())
+        );
+        assert_eq!(number(f64::NAN), Object::Integer(0));
+        assert_eq!(number(0.0004), Object::Integer(0));
+    }
+
+    #[test]
+    fn fonts_and_images_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Font>();
+        shared::<Image>();
+        shared::<AppearanceError>();
+    }
+}
