@@ -39,8 +39,14 @@ TEST_PKGS=(
 # The UI is built with Node.js 20+ and npm; Debian's own nodejs only when none is installed.
 command -v node >/dev/null && command -v npm >/dev/null || RUN_PKGS+=(nodejs npm)
 
+# Documents from the wild for crates/kyso-cli/tests/wild.rs: the packages listed there.
+WILD_PKGS=()
+while read -r p _; do
+  case "$p" in ''|'#'*) ;; *) WILD_PKGS+=("$p") ;; esac
+done < "$REPO/tests/wild/packages.txt"
+
 PKGS=("${RUN_PKGS[@]}")
-[ "$RUN_ONLY" = 1 ] || PKGS+=("${TEST_PKGS[@]}")
+[ "$RUN_ONLY" = 1 ] || PKGS+=("${TEST_PKGS[@]}" "${WILD_PKGS[@]}")
 
 SUDO=()
 if [ "$(id -u)" != 0 ]; then
