@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         sub_filter: SubFilter::CadesDetached,
         certify: None,
         contents_len: 64,
+        ..SignatureRequest::default()
     };
     let _ = plan_signature(&doc, &request);
 });

@@ -1,6 +1,7 @@
 //! `kyso`: sign PDFs with PAdES signatures and inspect them. Argument parsing and output
 //! only; every operation is one kyso-core call (ARCHITECTURE principle 2).
 
+mod appearance;
 mod exchange;
 mod id;
 mod passwords;
@@ -40,9 +41,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Sign one or more PDFs (a directory takes the PDFs in it).
-    Sign(SignArgs),
+    Sign(Box<SignArgs>),
     /// Show a PDF's pages, version, encryption, fields and signatures.
     Info(InfoArgs),
+    /// Add the number and date to a leader-signed document (văn thư: Thêm số, Thêm ngày).
+    Stamp(appearance::StampArgs),
+    /// The text lines of a page with their boxes, for --anchor and --rect.
+    Text(appearance::TextArgs),
     /// Identities: certificates kept by the OS keychain, and token keys.
     #[command(subcommand)]
     Id(id::IdCommand),
@@ -125,6 +130,8 @@ pub struct SignArgs {
     /// One JSON object per file on standard output.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub appearance: appearance::AppearanceArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -156,8 +163,10 @@ fn main() -> ExitCode {
     let local_offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Sign(args) => sign::run(args, local_offset),
+        Command::Sign(args) => sign::run(*args, local_offset),
         Command::Info(args) => info(args),
+        Command::Stamp(args) => appearance::stamp(args),
+        Command::Text(args) => appearance::text(args),
         Command::Id(command) => id::run(command),
         Command::Token(command) => token::run(command),
         Command::Verify(args) => verify::run(args),

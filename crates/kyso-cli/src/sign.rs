@@ -34,6 +34,10 @@ struct FileResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    visible: Option<kyso_core::sign::VisibleBox>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reserved_fields: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -76,6 +80,13 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
             return exit::USAGE;
         }
     };
+    let appearance = match args.appearance.request() {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("kyso: {message}");
+            return exit::USAGE;
+        }
+    };
     let options = SignOptions {
         field: args.field.clone(),
         reason: args.reason.clone(),
@@ -100,6 +111,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         signing_time: None,
         // The user's stored intermediates complete a chain the key source lacks.
         intermediates: kyso_core::TrustStore::default_location().intermediates_der(),
+        appearance,
     };
 
     let show_progress = !args.json && jobs.len() > 1 && std::io::stderr().is_terminal();
@@ -206,6 +218,8 @@ fn to_result(job: &Job, result: Result<kyso_core::SignOutcome, kyso_core::Error>
             signing_time: Some(outcome.signing_time),
             sha256: Some(outcome.output_sha256_hex),
             warnings: outcome.warnings,
+            visible: outcome.visible,
+            reserved_fields: outcome.reserved_fields,
             code: None,
             error: None,
         },
@@ -222,6 +236,8 @@ fn failure(input: &Path, code: &str, message: String) -> FileResult {
         signing_time: None,
         sha256: None,
         warnings: Vec::new(),
+        visible: None,
+        reserved_fields: Vec::new(),
         code: Some(code.to_string()),
         error: Some(message),
     }

@@ -69,6 +69,10 @@ pub struct CertificateInfo {
     pub subject: String,
     /// The subject's most specific commonName.
     pub subject_common_name: Option<String>,
+    /// The subject's organizationName (O), if any.
+    pub subject_organization: Option<String>,
+    /// The subject's emailAddress, if any.
+    pub subject_email: Option<String>,
     /// Issuer, same format as `subject`.
     pub issuer: String,
     /// The issuer's most specific commonName.
@@ -209,6 +213,8 @@ impl CertificateInfo {
         let mut info = CertificateInfo {
             subject: subject_text.display,
             subject_common_name: subject_text.common_name,
+            subject_organization: subject_text.organization,
+            subject_email: subject_text.email,
             issuer: issuer_text.display,
             issuer_common_name: issuer_text.common_name,
             serial_hex: hex_upper(integer_magnitude(serial_bytes)),

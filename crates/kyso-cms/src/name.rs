@@ -16,6 +16,10 @@ pub struct NameText {
     pub display: String,
     /// The most specific commonName, unescaped.
     pub common_name: Option<String>,
+    /// The organizationName (2.5.4.10), decoded.
+    pub organization: Option<String>,
+    /// The emailAddress (PKCS #9, 1.2.840.113549.1.9.1), decoded.
+    pub email: Option<String>,
 }
 
 /// Short names for attribute types (RFC 4514 §3 plus common X.520 ones).
@@ -109,6 +113,8 @@ pub fn parse_name(name: &Tlv<'_>) -> Result<NameText, CmsError> {
     }
     let mut rdns: Vec<String> = Vec::new();
     let mut common_name = None;
+    let mut organization = None;
+    let mut email = None;
     let mut r = name.children();
     while let Some(rdn) = r.next_tlv()? {
         let rdn = rdn.expect_universal(universal::SET, "RelativeDistinguishedName")?;
@@ -122,8 +128,15 @@ pub fn parse_name(name: &Tlv<'_>) -> Result<NameText, CmsError> {
             let label = short_name(&oid).map(str::to_string).unwrap_or(oid.clone());
             match decode_string(&value)? {
                 Some(text) => {
-                    if oid == "2.5.4.3" {
-                        common_name = Some(text.clone());
+                    let slot = match oid.as_str() {
+                        "2.5.4.3" => Some(&mut common_name),
+                        "2.5.4.10" => Some(&mut organization),
+                        "1.2.840.113549.1.9.1" => Some(&mut email),
+                        _ => None,
+                    };
+                    // The last of each (the most specific RDN), as for the common name.
+                    if let Some(slot) = slot {
+                        *slot = Some(text.clone());
                     }
                     parts.push(format!("{label}={}", escape(&text)));
                 }
@@ -136,6 +149,8 @@ pub fn parse_name(name: &Tlv<'_>) -> Result<NameText, CmsError> {
     Ok(NameText {
         display: rdns.join(", "),
         common_name,
+        organization,
+        email,
     })
 }
 

@@ -44,6 +44,20 @@ pub enum Error {
         path: PathBuf,
         source: kyso_keys::KeyError,
     },
+    #[error("{}: the visible signature cannot be made: {source}", path.display())]
+    Appearance {
+        path: PathBuf,
+        source: crate::appearance::AppearanceFailure,
+    },
+    #[error(
+        "{}: the document is signed and has no fields reserved for its number and date: \
+         writing them now would break the signature (the leader signs with the fields \
+         reserved, or the number and date are given before any signature)",
+        path.display()
+    )]
+    StampNoReservedFields { path: PathBuf },
+    #[error("{}: the field {field} is locked by a signature (the seal): it cannot change", path.display())]
+    StampLocked { path: PathBuf, field: String },
     #[error("{}: cannot build the signature: {source}", path.display())]
     Cms {
         path: PathBuf,
@@ -64,6 +78,9 @@ impl Error {
             Error::SignatureTooLarge { .. } => "SIGNATURE_TOO_LARGE",
             Error::Certificate { source, .. } | Error::Key { source, .. } => source.code(),
             Error::Cms { source, .. } => source.code(),
+            Error::Appearance { source, .. } => source.code(),
+            Error::StampNoReservedFields { .. } => "STAMP_NO_RESERVED_FIELDS",
+            Error::StampLocked { .. } => "STAMP_FIELD_LOCKED",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! kyso-core: the one API that the CLI and the desktop shell both call
 //! (ARCHITECTURE principle 2). PAdES signing now; verification, timestamps and LTV later.
 
+pub mod appearance;
 pub mod error;
 pub mod info;
 pub mod output;
@@ -8,6 +9,7 @@ pub mod password;
 pub mod pdf_date;
 pub mod settings;
 pub mod sign;
+pub mod stamp;
 pub mod trust;
 pub mod verify;
 

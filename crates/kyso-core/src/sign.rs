@@ -14,9 +14,10 @@ use kyso_pdf::signature::{
 use kyso_pdf::{Document, FileSource, Source};
 use time::OffsetDateTime;
 
+use crate::appearance::{AppearanceRequest, Particulars, plan_appearance};
 use crate::error::Error;
 use crate::output::{OutputFile, same_file};
-use crate::pdf_date::format_pdf_date;
+use crate::pdf_date::{format_iso, format_pdf_date};
 
 /// Room kept in `/Contents` for a timestamp token added later (RFC 3161 token with the
 /// TSA's chain), on top of the signature's own size.
@@ -53,6 +54,8 @@ pub struct SignOptions {
     /// intermediates. Only those on the path from the signer up are embedded
     /// ([`complete_chain`]); tokens and real VGCA files often carry the signer's alone.
     pub intermediates: Vec<Vec<u8>>,
+    /// A visible signature ([`crate::appearance`]); None: invisible.
+    pub appearance: Option<AppearanceRequest>,
 }
 
 /// A `Default`-able digest choice (SHA-256 unless asked otherwise).
@@ -104,6 +107,18 @@ pub struct SignOutcome {
     pub bytes_written: u64,
     /// Certificate warnings (for example, expiry within 30 days).
     pub warnings: Vec<String>,
+    /// Where a visible signature was drawn; None when invisible.
+    pub visible: Option<VisibleBox>,
+    /// The fields reserved for the clerk's number and date, by name.
+    pub reserved_fields: Vec<String>,
+}
+
+/// A visible signature's box: the page (from 1) and x, y, width, height in points from the
+/// bottom-left corner of the page as displayed.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct VisibleBox {
+    pub page: u64,
+    pub rect: [f64; 4],
 }
 
 /// The default name of a signed copy: `<stem>.signed.pdf` in `folder`, or next to the
@@ -198,10 +213,12 @@ pub fn sign_file(
         output: output.to_path_buf(),
         field_name: update.field_name,
         signer_subject: job.certificate.subject.clone(),
-        signing_time: job.request.signing_time.clone(),
+        signing_time: job.signing_time.clone(),
         output_sha256_hex,
         bytes_written: total_len,
-        warnings: job.warnings,
+        warnings: job.warnings.into_inner(),
+        visible: job.planned.borrow().0,
+        reserved_fields: job.planned.borrow().1.clone(),
     })
 }
 
@@ -237,8 +254,13 @@ struct Job<'a> {
     certificate: CertificateInfo,
     chain: Vec<Vec<u8>>,
     contents_len: usize,
-    request: SignatureRequest,
-    warnings: Vec<String>,
+    /// `/M`, and the same time as a visible signature shows it (ISO 8601).
+    signing_time: String,
+    iso_time: String,
+    /// Certificate warnings, then appearance warnings once planned.
+    warnings: std::cell::RefCell<Vec<String>>,
+    /// What the appearance planned: the box, the reserved fields.
+    planned: std::cell::RefCell<(Option<VisibleBox>, Vec<String>)>,
 }
 
 /// The planned update with its `/ByteRange` written; `contents` is where `<…>` of
@@ -279,20 +301,6 @@ impl<'a> Job<'a> {
             })?;
         let chain = complete_chain(&certificate, signer.chain_der(), &options.intermediates);
         let contents_len = reserved_contents_len(signer, &chain);
-        let request = SignatureRequest {
-            field_name: options.field.clone(),
-            signing_time: format_pdf_date(now),
-            reason: options.reason.clone(),
-            location: options.location.clone(),
-            contact_info: options.contact_info.clone(),
-            signer_name: certificate.subject_common_name.clone(),
-            sub_filter: match options.sub_filter {
-                SubFilterChoice::Pades => SubFilter::CadesDetached,
-                SubFilterChoice::Pkcs7 => SubFilter::Pkcs7Detached,
-            },
-            certify: options.certify,
-            contents_len,
-        };
         Ok(Job {
             input,
             signer,
@@ -300,9 +308,63 @@ impl<'a> Job<'a> {
             certificate,
             chain,
             contents_len,
-            request,
-            warnings: warnings.iter().map(ToString::to_string).collect(),
+            signing_time: format_pdf_date(now),
+            iso_time: format_iso(now),
+            warnings: std::cell::RefCell::new(warnings.iter().map(ToString::to_string).collect()),
+            planned: std::cell::RefCell::new((None, Vec::new())),
         })
+    }
+
+    /// The signature request for `doc`: the options, and the appearance planned on it.
+    fn request<S: Source>(&self, doc: &Document<S>) -> Result<SignatureRequest, Error> {
+        let options = self.options;
+        let mut request = SignatureRequest {
+            field_name: options.field.clone(),
+            signing_time: self.signing_time.clone(),
+            reason: options.reason.clone(),
+            location: options.location.clone(),
+            contact_info: options.contact_info.clone(),
+            signer_name: self.certificate.subject_common_name.clone(),
+            sub_filter: match options.sub_filter {
+                SubFilterChoice::Pades => SubFilter::CadesDetached,
+                SubFilterChoice::Pkcs7 => SubFilter::Pkcs7Detached,
+            },
+            certify: options.certify,
+            contents_len: self.contents_len,
+            ..SignatureRequest::default()
+        };
+        if let Some(appearance) = &options.appearance {
+            let c = &self.certificate;
+            let who = Particulars {
+                signer: c
+                    .subject_common_name
+                    .clone()
+                    .unwrap_or_else(|| c.subject.clone()),
+                organization: c.subject_organization.clone().unwrap_or_default(),
+                email: c.subject_email.clone().unwrap_or_default(),
+                time: self.iso_time.clone(),
+                reason: options.reason.clone().unwrap_or_default(),
+                location: options.location.clone().unwrap_or_default(),
+            };
+            let planned = plan_appearance(doc, appearance, &who, options.field.as_deref())
+                .map_err(|source| Error::Appearance {
+                    path: self.input.to_path_buf(),
+                    source,
+                })?;
+            self.warnings.borrow_mut().extend(planned.warnings);
+            *self.planned.borrow_mut() = (
+                planned.visible.as_ref().map(|v| VisibleBox {
+                    page: v.page + 1,
+                    rect: [v.rect.x0, v.rect.y0, v.rect.width(), v.rect.height()]
+                        .map(|n| (n * 100.0).round() / 100.0),
+                }),
+                planned.reserved.iter().map(|f| f.name.clone()).collect(),
+            );
+            request.visible = planned.visible;
+            request.reserved = planned.reserved;
+            request.lock_fields = planned.lock_fields;
+        }
+        Ok(request)
     }
 
     /// Opens the PDF that `open` gives and plans the update; when objects turn out to be away
@@ -363,7 +425,8 @@ impl<'a> Job<'a> {
                 path: self.input.to_path_buf(),
                 source,
             })?;
-        let planned = plan_signature(&doc, &self.request).map_err(|source| Error::Plan {
+        let request = self.request(&doc)?;
+        let planned = plan_signature(&doc, &request).map_err(|source| Error::Plan {
             path: self.input.to_path_buf(),
             source,
         })?;

@@ -114,6 +114,7 @@ fn request() -> SignatureRequest {
         sub_filter: SubFilter::CadesDetached,
         certify: None,
         contents_len: 16 * 1024,
+        ..SignatureRequest::default()
     }
 }
 

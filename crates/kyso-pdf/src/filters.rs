@@ -1,5 +1,8 @@
-//! Stream filters needed to read structure (ISO 32000-2 §7.4): FlateDecode with
-//! PNG and TIFF predictors (§7.4.4.4), which xref streams and object streams use.
+//! Stream filters (ISO 32000-2 §7.4): FlateDecode and LZWDecode with PNG and TIFF
+//! predictors (§7.4.4.4), which xref streams and object streams use, and the other general
+//! filters content streams may use: ASCIIHexDecode, ASCII85Decode, RunLengthDecode. The
+//! image filters (DCT, JPX, CCITT fax, JBIG2) decode to pixels, never to content: a stream
+//! with one is refused. Every stage of a chain holds at most the caller's limit.
 
 use std::io::Read;
 
@@ -58,15 +61,256 @@ pub fn decode_stream(dict: &Dictionary, data: &[u8], limit: usize) -> Result<Vec
                 let inflated = inflate(&current, limit)?;
                 apply_predictor(inflated, param)?
             }
+            b"LZWDecode" | b"LZW" => {
+                let early_change = param.and_then(|p| p.get_int(b"EarlyChange")).unwrap_or(1) != 0;
+                let decoded = lzw_decode(&current, early_change, limit)?;
+                apply_predictor(decoded, param)?
+            }
+            b"ASCIIHexDecode" | b"AHx" => ascii_hex_decode(&current, limit)?,
+            b"ASCII85Decode" | b"A85" => ascii85_decode(&current, limit)?,
+            b"RunLengthDecode" | b"RL" => run_length_decode(&current, limit)?,
+            // §7.4.10: the Identity crypt filter passes the data through; the document's own
+            // security handler has already decrypted it.
+            b"Crypt"
+                if param
+                    .and_then(|p| p.get_name(b"Name"))
+                    .is_none_or(|n| n == b"Identity") =>
+            {
+                current
+            }
+            image @ (b"DCTDecode" | b"DCT" | b"JPXDecode" | b"CCITTFaxDecode" | b"CCF"
+            | b"JBIG2Decode") => {
+                return Err(PdfError::Unsupported(format!(
+                    "image filter {} on a stream that is not an image",
+                    String::from_utf8_lossy(image)
+                )));
+            }
             other => {
                 return Err(PdfError::Unsupported(format!(
-                    "structure stream filter {}",
+                    "stream filter {}",
                     String::from_utf8_lossy(other)
                 )));
             }
         };
+        if current.len() > limit {
+            return Err(too_large(data.len(), limit));
+        }
     }
     Ok(current)
+}
+
+fn too_large(encoded: usize, limit: usize) -> PdfError {
+    PdfError::damaged(format!(
+        "a stream of {encoded} bytes decodes to more than {limit} bytes"
+    ))
+}
+
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// ASCIIHexDecode (§7.4.2): hex digit pairs up to `>`; white space is ignored, an odd last
+/// digit is followed by an implied 0.
+fn ascii_hex_decode(data: &[u8], limit: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity((data.len() / 2).min(limit));
+    let mut high: Option<u8> = None;
+    for &c in data {
+        if c == b'>' {
+            break;
+        }
+        if crate::object::is_whitespace(c) {
+            continue;
+        }
+        let v = hex_digit(c).ok_or_else(|| PdfError::damaged("bad ASCIIHexDecode data"))?;
+        match high.take() {
+            Some(h) => out.push((h << 4) | v),
+            None => high = Some(v),
+        }
+    }
+    if let Some(h) = high {
+        out.push(h << 4);
+    }
+    if out.len() > limit {
+        return Err(too_large(data.len(), limit));
+    }
+    Ok(out)
+}
+
+/// ASCII85Decode (§7.4.3): groups of five characters `!`–`u` give four bytes, `z` four
+/// zeros, up to `~>`; a final partial group of n characters gives n − 1 bytes.
+fn ascii85_decode(data: &[u8], limit: usize) -> Result<Vec<u8>> {
+    let bad = || PdfError::damaged("bad ASCII85Decode data");
+    let mut out = Vec::with_capacity((data.len() / 5 * 4).min(limit));
+    let mut group = [0u8; 5];
+    let mut n = 0usize;
+    for &c in data {
+        match c {
+            b'~' => break,
+            b'z' if n == 0 => out.extend_from_slice(&[0, 0, 0, 0]),
+            b'!'..=b'u' => {
+                group[n] = c - b'!';
+                n += 1;
+                if n == 5 {
+                    let value = group
+                        .iter()
+                        .try_fold(0u32, |v, &d| v.checked_mul(85)?.checked_add(u32::from(d)))
+                        .ok_or_else(bad)?;
+                    out.extend_from_slice(&value.to_be_bytes());
+                    n = 0;
+                }
+            }
+            c if crate::object::is_whitespace(c) => {}
+            _ => return Err(bad()),
+        }
+        if out.len() > limit {
+            return Err(too_large(data.len(), limit));
+        }
+    }
+    if n == 1 {
+        return Err(bad());
+    }
+    if n > 1 {
+        for slot in group.iter_mut().skip(n) {
+            *slot = 84;
+        }
+        let value = group
+            .iter()
+            .try_fold(0u32, |v, &d| v.checked_mul(85)?.checked_add(u32::from(d)))
+            .ok_or_else(bad)?;
+        out.extend_from_slice(&value.to_be_bytes()[..n - 1]);
+    }
+    if out.len() > limit {
+        return Err(too_large(data.len(), limit));
+    }
+    Ok(out)
+}
+
+/// RunLengthDecode (§7.4.5): a length byte n, then n + 1 literal bytes (n < 128) or one
+/// byte repeated 257 − n times (n > 128); 128 ends the data.
+fn run_length_decode(data: &[u8], limit: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        let n = data[i];
+        i += 1;
+        match n {
+            128 => break,
+            0..=127 => {
+                let end = (i + usize::from(n) + 1).min(data.len());
+                out.extend_from_slice(&data[i..end]);
+                i = end;
+            }
+            _ => {
+                let Some(&b) = data.get(i) else {
+                    break;
+                };
+                i += 1;
+                out.resize(out.len() + 257 - usize::from(n), b);
+            }
+        }
+        if out.len() > limit {
+            return Err(too_large(data.len(), limit));
+        }
+    }
+    Ok(out)
+}
+
+/// LZWDecode (§7.4.4): variable-width codes of 9 to 12 bits, 256 clears the table, 257
+/// ends the data; with `early_change` (the default /EarlyChange 1) the code width grows one
+/// code early. The table is a fixed array of (prefix, byte) pairs: no allocation per code.
+fn lzw_decode(data: &[u8], early_change: bool, limit: usize) -> Result<Vec<u8>> {
+    const CLEAR: u16 = 256;
+    const END: u16 = 257;
+    const TABLE: usize = 4096;
+    let mut prefix = [0u16; TABLE];
+    let mut suffix = [0u8; TABLE];
+    let mut length = [0u16; TABLE];
+    for i in 0..256 {
+        suffix[i] = i as u8;
+        length[i] = 1;
+    }
+    let mut next: usize = 258;
+    let mut width = 9u32;
+    let mut previous: Option<u16> = None;
+    let mut out: Vec<u8> = Vec::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0u32;
+    let mut bytes = data.iter();
+    loop {
+        while bits < width {
+            match bytes.next() {
+                Some(&b) => {
+                    buffer = (buffer << 8) | u32::from(b);
+                    bits += 8;
+                }
+                None => return Ok(out),
+            }
+        }
+        let code = ((buffer >> (bits - width)) & ((1 << width) - 1)) as u16;
+        bits -= width;
+        buffer &= (1 << bits) - 1;
+        if code == CLEAR {
+            next = 258;
+            width = 9;
+            previous = None;
+            continue;
+        }
+        if code == END {
+            return Ok(out);
+        }
+        let start = out.len();
+        let first_byte;
+        if usize::from(code) < next && (code < 256 || usize::from(code) >= 258) {
+            // A known code: write its string, last byte first, from the table.
+            let len = usize::from(length[usize::from(code)]);
+            out.resize(start + len, 0);
+            let mut c = code;
+            for k in (0..len).rev() {
+                out[start + k] = suffix[usize::from(c)];
+                c = prefix[usize::from(c)];
+            }
+            first_byte = out[start];
+        } else if usize::from(code) == next
+            && let Some(p) = previous
+        {
+            // The code being defined: the previous string plus its own first byte.
+            let len = usize::from(length[usize::from(p)]);
+            out.resize(start + len, 0);
+            let mut c = p;
+            for k in (0..len).rev() {
+                out[start + k] = suffix[usize::from(c)];
+                c = prefix[usize::from(c)];
+            }
+            first_byte = out[start];
+            out.push(first_byte);
+        } else {
+            return Err(PdfError::damaged("bad LZWDecode data"));
+        }
+        if out.len() > limit {
+            return Err(too_large(data.len(), limit));
+        }
+        if let Some(p) = previous
+            && next < TABLE
+        {
+            prefix[next] = p;
+            suffix[next] = first_byte;
+            length[next] = length[usize::from(p)].saturating_add(1);
+            next += 1;
+        }
+        previous = Some(code);
+        let threshold = if early_change { next + 1 } else { next };
+        width = match threshold {
+            t if t >= 2048 => 12,
+            t if t >= 1024 => 11,
+            t if t >= 512 => 10,
+            _ => 9,
+        };
+    }
 }
 
 /// Inflates at most `limit` bytes; more is a zip bomb, refused.
@@ -186,4 +430,117 @@ pub fn deflate(data: &[u8]) -> Vec<u8> {
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(data);
     encoder.finish().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(filter: &str, data: &[u8]) -> Result<Vec<u8>> {
+        let mut dict = Dictionary::new();
+        dict.set(b"Filter", Object::name(filter.as_bytes()));
+        decode_stream(&dict, data, 1 << 20)
+    }
+
+    #[test]
+    fn ascii_filters() {
+        assert_eq!(
+            decode("ASCIIHexDecode", b"48 65 6c6C 6>").unwrap(),
+            b"Hell`"
+        );
+        assert_eq!(
+            decode("A85", b"87cURD]i,\"Ebo80~>").unwrap(),
+            b"Hello World!"
+        );
+        assert_eq!(decode("A85", b"z!!~>").unwrap(), [0, 0, 0, 0, 0]);
+        assert!(decode("AHx", b"4G").is_err());
+    }
+
+    #[test]
+    fn run_length_and_lzw() {
+        assert_eq!(
+            decode(
+                "RunLengthDecode",
+                &[2, b'a', b'b', b'c', 254, b'x', 128, b'z']
+            )
+            .unwrap(),
+            b"abcxxx"
+        );
+        // The example of ISO 32000-2 §7.4.4.2.
+        let lzw = [0x80, 0x0B, 0x60, 0x50, 0x22, 0x0C, 0x0C, 0x85, 0x01];
+        assert_eq!(decode("LZWDecode", &lzw).unwrap(), b"-----A---B");
+    }
+
+    #[test]
+    fn lzw_round_trip_through_wide_codes() {
+        // Encode with a tiny LZW encoder (early change) and decode it back.
+        let input: Vec<u8> = (0..20_000u32)
+            .map(|i| ((i * 7) % 251) as u8 ^ (i / 97) as u8)
+            .collect();
+        let encoded = lzw_encode(&input);
+        assert_eq!(decode("LZW", &encoded).unwrap(), input);
+    }
+
+    fn lzw_encode(data: &[u8]) -> Vec<u8> {
+        use std::collections::HashMap;
+        let mut out = Vec::new();
+        let (mut buffer, mut bits) = (0u64, 0u32);
+        let mut put = |code: u32, width: u32, out: &mut Vec<u8>| {
+            buffer = (buffer << width) | u64::from(code);
+            bits += width;
+            while bits >= 8 {
+                out.push((buffer >> (bits - 8)) as u8);
+                bits -= 8;
+            }
+        };
+        let mut table: HashMap<Vec<u8>, u32> = HashMap::new();
+        let reset = |t: &mut HashMap<Vec<u8>, u32>| {
+            t.clear();
+            for i in 0..256u32 {
+                t.insert(vec![i as u8], i);
+            }
+        };
+        reset(&mut table);
+        let (mut next, mut width) = (258u32, 9u32);
+        put(256, width, &mut out);
+        let mut current: Vec<u8> = Vec::new();
+        for &b in data {
+            let mut candidate = current.clone();
+            candidate.push(b);
+            if table.contains_key(&candidate) {
+                current = candidate;
+                continue;
+            }
+            put(table[&current], width, &mut out);
+            table.insert(candidate, next);
+            next += 1;
+            // The decoder's table is one entry behind: it widens at next + 1 = 2^width.
+            if next >= 1 << width {
+                width += 1;
+            }
+            if next >= 4094 {
+                put(256, width, &mut out);
+                reset(&mut table);
+                next = 258;
+                width = 9;
+            }
+            current = vec![b];
+        }
+        put(table[&current], width, &mut out);
+        put(257, width, &mut out);
+        put(0, 7, &mut out);
+        out
+    }
+
+    #[test]
+    fn every_stage_is_bounded_and_image_filters_refused() {
+        let mut dict = Dictionary::new();
+        dict.set(b"Filter", Object::name(b"RL"));
+        let bomb = [129u8, 0].repeat(10_000);
+        assert!(decode_stream(&dict, &bomb, 1000).is_err());
+        assert!(matches!(
+            decode("DCTDecode", b"\xff\xd8"),
+            Err(PdfError::Unsupported(_))
+        ));
+    }
 }

@@ -95,13 +95,18 @@ pub fn number(object: &Object) -> Option<f64> {
     }
 }
 
-/// A real number object with at most four decimals, written without an exponent (§7.3.3).
+/// A number for a PDF file (§7.3.3): an integer when it is one, else a real with at most
+/// three decimals (readers keep about five significant digits, Annex C.2), never with an
+/// exponent. Not-a-number and infinities, which PDF cannot write, become 0.
 pub fn real(value: f64) -> Object {
-    let rounded = (value * 10_000.0).round() / 10_000.0;
+    if !value.is_finite() {
+        return Object::Integer(0);
+    }
+    let rounded = (value * 1000.0).round() / 1000.0;
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
         return Object::Integer(rounded as i64);
     }
-    let mut text = format!("{rounded:.4}");
+    let mut text = format!("{rounded:.3}");
     while text.ends_with('0') {
         text.pop();
     }
@@ -201,13 +206,53 @@ impl PageGeometry {
     /// page: a counter-clockwise turn by `/Rotate`, undone when the reader turns the page
     /// (§12.5.5, algorithm of Figure 87).
     pub fn appearance_matrix(&self) -> [f64; 6] {
-        match self.rotate {
-            90 => [0.0, 1.0, -1.0, 0.0, 0.0, 0.0],
-            180 => [-1.0, 0.0, 0.0, -1.0, 0.0, 0.0],
-            270 => [0.0, -1.0, 1.0, 0.0, 0.0, 0.0],
-            _ => [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
-        }
+        rotation_matrix(self.rotate)
     }
+}
+
+/// A counter-clockwise turn by `degrees` (a multiple of 90) as a PDF matrix (§8.3.3).
+pub fn rotation_matrix(degrees: u16) -> [f64; 6] {
+    match degrees % 360 {
+        90 => [0.0, 1.0, -1.0, 0.0, 0.0, 0.0],
+        180 => [-1.0, 0.0, 0.0, -1.0, 0.0, 0.0],
+        270 => [0.0, -1.0, 1.0, 0.0, 0.0, 0.0],
+        _ => [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+    }
+}
+
+/// A point of user space in a frame turned counter-clockwise by `degrees` (the frame of text
+/// written in that direction: x along the baseline, y up from it).
+pub fn to_frame(x: f64, y: f64, degrees: u16) -> (f64, f64) {
+    match degrees % 360 {
+        90 => (y, -x),
+        180 => (-x, -y),
+        270 => (-y, x),
+        _ => (x, y),
+    }
+}
+
+/// A point of a frame turned by `degrees` back in user space.
+pub fn from_frame(x: f64, y: f64, degrees: u16) -> (f64, f64) {
+    match degrees % 360 {
+        90 => (-y, x),
+        180 => (-x, -y),
+        270 => (y, -x),
+        _ => (x, y),
+    }
+}
+
+/// A rectangle of user space seen in a frame turned by `degrees`.
+pub fn rect_to_frame(r: &Rect, degrees: u16) -> Rect {
+    let (ax, ay) = to_frame(r.x0, r.y0, degrees);
+    let (bx, by) = to_frame(r.x1, r.y1, degrees);
+    Rect::new(ax, ay, bx, by)
+}
+
+/// A rectangle of a frame turned by `degrees` in user space.
+pub fn rect_from_frame(r: &Rect, degrees: u16) -> Rect {
+    let (ax, ay) = from_frame(r.x0, r.y0, degrees);
+    let (bx, by) = from_frame(r.x1, r.y1, degrees);
+    Rect::new(ax, ay, bx, by)
 }
 
 /// An inheritable page attribute: the page's own, else its nearest ancestor's.
@@ -289,9 +334,31 @@ mod tests {
     }
 
     #[test]
-    fn reals_are_short_and_plain() {
+    fn frames_turn_back_and_forth() {
+        let r = Rect::new(10.0, 20.0, 110.0, 70.0);
+        for degrees in [0, 90, 180, 270] {
+            let f = rect_to_frame(&r, degrees);
+            assert_eq!(rect_from_frame(&f, degrees), r, "{degrees}");
+            // Text turned by 90° runs up the page: its frame's width is the user height.
+            if degrees % 180 == 90 {
+                assert_eq!((f.width(), f.height()), (r.height(), r.width()));
+            }
+        }
+        // Rotating the frame's x axis by the matrix gives the text's direction.
+        let m = rotation_matrix(90);
+        assert_eq!(from_frame(1.0, 0.0, 90), (m[0], m[1]));
+    }
+
+    #[test]
+    fn reals_are_short_and_valid_pdf() {
         assert_eq!(real(12.0), Object::Integer(12));
         assert_eq!(real(0.1 + 0.2), Object::Real("0.3".into()));
-        assert_eq!(real(-1.23456), Object::Real("-1.2346".into()));
+        assert_eq!(real(-0.5), Object::Real("-0.5".into()));
+        assert_eq!(
+            real(443.0 * 1000.0 / 2048.0),
+            Object::Real("216.309".into())
+        );
+        assert_eq!(real(f64::NAN), Object::Integer(0));
+        assert_eq!(real(0.0004), Object::Integer(0));
     }
 }

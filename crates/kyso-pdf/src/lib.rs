@@ -8,6 +8,7 @@ pub mod appearance;
 pub mod crypt;
 pub mod document;
 pub mod error;
+pub mod fill;
 pub mod filters;
 pub mod form;
 pub mod geometry;
@@ -17,7 +18,9 @@ pub mod pages;
 mod recover;
 pub mod signature;
 pub mod source;
+pub mod text;
 pub mod update;
+pub mod visible;
 pub mod xref;
 
 pub use document::{Document, Loaded, StreamObject};

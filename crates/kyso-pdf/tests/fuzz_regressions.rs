@@ -29,6 +29,7 @@ fn every_recorded_crash_is_handled() {
             sub_filter: SubFilter::CadesDetached,
             certify: None,
             contents_len: 64,
+            ..SignatureRequest::default()
         };
         let _ = plan_signature(&doc, &request);
     }

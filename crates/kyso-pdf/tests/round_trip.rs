@@ -72,6 +72,7 @@ fn request() -> SignatureRequest {
         sub_filter: SubFilter::CadesDetached,
         certify: None,
         contents_len: 64,
+        ..SignatureRequest::default()
     }
 }
 

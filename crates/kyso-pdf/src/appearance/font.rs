@@ -17,7 +17,8 @@ use subsetter::GlyphRemapper;
 use ttf_parser::{Face, GlyphId};
 use unicode_normalization::UnicodeNormalization;
 
-use super::{AppearanceError, number};
+use super::AppearanceError;
+use crate::geometry::real;
 use crate::object::{Dictionary, Object, ObjectId, PdfString};
 use crate::source::Source;
 use crate::update::IncrementalUpdate;
@@ -316,7 +317,7 @@ impl<'f> FontUse<'f> {
 
         let face = &font.face;
         let bbox = face.global_bounding_box();
-        let gs = |units: i16| number(font.to_glyph_space(f64::from(units)));
+        let gs = |units: i16| real(font.to_glyph_space(f64::from(units)));
         let mut descriptor = Dictionary::new();
         descriptor.set(b"Type", Object::name(b"FontDescriptor"));
         descriptor.set(b"FontName", Object::name(base_font.as_bytes()));
@@ -330,11 +331,11 @@ impl<'f> FontUse<'f> {
                 gs(bbox.y_max),
             ]),
         );
-        descriptor.set(b"ItalicAngle", number(f64::from(face.italic_angle())));
+        descriptor.set(b"ItalicAngle", real(f64::from(face.italic_angle())));
         descriptor.set(b"Ascent", gs(font.ascent()));
         descriptor.set(b"Descent", gs(font.descent()));
         descriptor.set(b"CapHeight", gs(font.cap_height()));
-        descriptor.set(b"StemV", number(font.stem_v.round()));
+        descriptor.set(b"StemV", real(font.stem_v.round()));
         descriptor.set(b"FontFile2", font_file);
         let descriptor = update.add(Object::Dictionary(descriptor));
 
@@ -348,10 +349,7 @@ impl<'f> FontUse<'f> {
         cid_font.set(b"BaseFont", Object::name(base_font.as_bytes()));
         cid_font.set(b"CIDSystemInfo", system_info);
         cid_font.set(b"FontDescriptor", descriptor);
-        cid_font.set(
-            b"DW",
-            number(font.to_glyph_space(f64::from(font.advance(0)))),
-        );
+        cid_font.set(b"DW", real(font.to_glyph_space(f64::from(font.advance(0)))));
         cid_font.set(b"W", self.widths());
         cid_font.set(b"CIDToGIDMap", Object::name(b"Identity"));
         let cid_font = update.add(Object::Dictionary(cid_font));
@@ -383,7 +381,7 @@ impl<'f> FontUse<'f> {
                 run_start = cid;
             }
             let advance = self.font.advance(glyph);
-            run.push(number(self.font.to_glyph_space(f64::from(advance))));
+            run.push(real(self.font.to_glyph_space(f64::from(advance))));
             previous = Some(cid);
         }
         if !run.is_empty() {

@@ -13,7 +13,8 @@ use std::io::{Cursor, Write};
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
-use super::{AppearanceError, number};
+use super::AppearanceError;
+use crate::geometry::real;
 use crate::object::{Dictionary, Object, ObjectId};
 use crate::source::Source;
 use crate::update::IncrementalUpdate;
@@ -169,7 +170,7 @@ impl Image {
                 dict.set(b"Filter", Object::name(b"DCTDecode"));
                 if *inverted {
                     let decode = (0..color.components())
-                        .flat_map(|_| [number(1.0), number(0.0)])
+                        .flat_map(|_| [real(1.0), real(0.0)])
                         .collect();
                     dict.set(b"Decode", Object::Array(decode));
                 }

@@ -11,8 +11,6 @@ pub mod image;
 pub use font::{Font, FontUse};
 pub use image::{Image, load_image};
 
-use crate::object::Object;
-
 /// Why a font or an image cannot be used in an appearance. Each has a stable [`code`].
 ///
 /// [`code`]: AppearanceError::code
@@ -49,39 +47,9 @@ impl AppearanceError {
     }
 }
 
-/// A number for a PDF file (§7.3.3): an integer when it is one, else a real with at most
-/// three decimals (readers keep about five significant digits, §C.2). Not-a-number and
-/// infinities, which PDF cannot write, become 0.
-pub(crate) fn number(value: f64) -> Object {
-    if !value.is_finite() {
-        return Object::Integer(0);
-    }
-    let rounded = (value * 1000.0).round() / 1000.0;
-    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
-        return Object::Integer(rounded as i64);
-    }
-    let mut text = format!("{rounded:.3}");
-    while text.ends_with('0') {
-        text.pop();
-    }
-    Object::Real(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_short_and_valid_pdf() {
-        assert_eq!(number(12.0), Object::Integer(12));
-        assert_eq!(number(-0.5), Object::Real("-0.5".into()));
-        assert_eq!(
-            number(443.0 * 1000.0 / 2048.0),
-            Object::Real("216.309".into())
-        );
-        assert_eq!(number(f64::NAN), Object::Integer(0));
-        assert_eq!(number(0.0004), Object::Integer(0));
-    }
 
     #[test]
     fn fonts_and_images_can_be_shared_between_threads() {
