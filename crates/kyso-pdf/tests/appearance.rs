@@ -8,11 +8,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use kyso_pdf::appearance::{AppearanceError, Font, FontUse, Image, load_image};
 use kyso_pdf::update::IncrementalUpdate;
-use kyso_pdf::{Dictionary, Document, Loaded, Object, ObjectId, PdfString, pages};
+use kyso_pdf::{Dictionary, Document, Object, ObjectId, PdfString, pages};
 use unicode_normalization::UnicodeNormalization;
 
 const TEXT: &str = "Nguyễn Văn An — Đà Nẵng, Quảng Ngãi 2026-12-04T10:05:09+07:00";
@@ -621,75 +620,4 @@ fn broken_and_foreign_images_get_their_codes() {
     );
     assert_eq!(code(b"%PDF-1.7"), "IMAGE_UNSUPPORTED");
     assert_eq!(code(b""), "IMAGE_UNSUPPORTED");
-}
-
-/// Sizes and timings for the report: `cargo test --release -p kyso-pdf --test appearance
-/// -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn timings() {
-    let seal = asset("sample-seal.png");
-    let original = blank_pdf(200.0, 200.0);
-    let doc = Document::open(original, None).unwrap();
-    let rounds = 20;
-
-    let start = Instant::now();
-    for _ in 0..rounds {
-        let image = load_image(&seal).unwrap();
-        let mut update = IncrementalUpdate::new(&doc);
-        image.write(&mut update);
-    }
-    let seal_time = start.elapsed() / rounds;
-
-    let start = Instant::now();
-    for _ in 0..rounds {
-        let _ = Font::liberation_serif();
-    }
-    let parse_time = start.elapsed() / rounds;
-
-    let font = Font::liberation_serif();
-    let start = Instant::now();
-    let mut id = None;
-    let mut update = IncrementalUpdate::new(&doc);
-    for _ in 0..rounds {
-        update = IncrementalUpdate::new(&doc);
-        let mut usage = FontUse::new(&font);
-        usage.encode(TEXT).unwrap();
-        id = Some(usage.write(&mut update).unwrap());
-    }
-    let font_time = start.elapsed() / rounds;
-    let written = update.write(doc.len(), Some(b'\n')).unwrap();
-    let mut file = blank_pdf(200.0, 200.0);
-    file.extend_from_slice(&written.bytes);
-    let doc = Document::open(file, None).unwrap();
-    let type0 = doc.get(id.unwrap()).unwrap();
-    let descendants = doc
-        .resolve(type0.as_dict().unwrap().get(b"DescendantFonts").unwrap())
-        .unwrap();
-    let cid_font = doc
-        .resolve_dict(&descendants.as_array().unwrap()[0])
-        .unwrap();
-    let descriptor = doc
-        .resolve_dict(cid_font.get(b"FontDescriptor").unwrap())
-        .unwrap();
-    let file_id = descriptor
-        .get(b"FontFile2")
-        .unwrap()
-        .as_reference()
-        .unwrap();
-    let Loaded::Stream(stream) = doc.load(file_id).unwrap() else {
-        panic!("FontFile2 is not a stream");
-    };
-    let glyphs = TEXT
-        .chars()
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    println!(
-        "seal PNG load+write: {seal_time:?}; font parse: {parse_time:?}; subset of {glyphs} \
-         glyphs encode+write: {font_time:?}; FontFile2 {} bytes ({} deflated); \
-         whole update {} bytes",
-        stream.dict.get_int(b"Length1").unwrap(),
-        stream.data_len,
-        written.bytes.len()
-    );
 }

@@ -21,8 +21,10 @@ use crate::source::Source;
 
 /// Operators interpreted per page, Form XObjects included.
 pub const MAX_OPERATORS: usize = 1_000_000;
-/// Glyphs kept per page.
-pub const MAX_CHARS: usize = 1_000_000;
+/// Glyphs kept per page: a dense page of small print holds some 10,000; each kept glyph
+/// costs a few hundred bytes, so this bounds a page's text to tens of MB whatever repeats
+/// its Form XObjects.
+pub const MAX_CHARS: usize = 100_000;
 /// Depth of the graphics state stack (`q`).
 pub const MAX_STACK: usize = 64;
 /// Form XObjects inside Form XObjects.
