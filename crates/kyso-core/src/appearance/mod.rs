@@ -46,8 +46,10 @@ const DEFAULT_SEAL_MM: f64 = 40.0;
 /// The leader's box when found by anchor (real VGCA-signed files carry a ~170 × 30 pt text
 /// block; with the image above it).
 const LEADER_BOX: [f64; 2] = [180.0, 90.0];
-/// Margin of the top-right marks (attachments, copies) from the page's edges.
-const MARK_MARGIN: f64 = 20.0;
+/// Margins of the top-right marks (attachments, copies) from the page's right and top edges:
+/// in the top margin, above the text of the page (NĐ 30 Appendix I: a top margin of 20–25 mm).
+const MARK_MARGIN_RIGHT: f64 = 20.0;
+const MARK_MARGIN_TOP: f64 = 10.0;
 /// NĐ 30's marks: Times New Roman 10 pt (Liberation Serif has its metrics).
 const MARK_SIZE: f64 = 10.0;
 /// The names of the fields the leader's revision reserves for the clerk.
@@ -523,7 +525,7 @@ fn place<S: Source>(
             let geometry = geometry_of(doc, 0)?;
             let (pw, ph) = geometry.displayed_size();
             let (w, h) = template_size(template, settings, request, font)?;
-            let rect = Rect::from_xywh(pw - w - MARK_MARGIN, ph - h - MARK_MARGIN, w, h);
+            let rect = Rect::from_xywh(pw - w - MARK_MARGIN_RIGHT, ph - h - MARK_MARGIN_TOP, w, h);
             place::given(&geometry, 0, rect)
         }
     }
