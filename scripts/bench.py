@@ -508,27 +508,135 @@ def main():
     ap.add_argument('--runs', type=int, default=5)
     ap.add_argument('--sync-runs', type=int, default=3,
                     help='runs of the 1000-document sync (each queues 1000 documents first)')
-    ap.add_argument('--only', default='sign,verify,sync',
-                    help='comma-separated parts to run (sign, verify, sync); the page lists only those')
+    ap.add_argument('--only', default='sign,visible,verify,sync',
+                    help='comma-separated parts to run (sign, visible, verify, sync); the page lists only those')
     ap.add_argument('--out', default=os.path.join(REPO, 'docs', 'benchmarks.md'))
     args = ap.parse_args()
     parts = set(args.only.split(','))
-    if parts - {'sign', 'verify', 'sync'}:
-        ap.error(f'--only: unknown part(s) {", ".join(sorted(parts - {"sign", "verify", "sync"}))}')
+    known = {'sign', 'visible', 'verify', 'sync'}
+    if parts - known:
+        ap.error(f'--only: unknown part(s) {", ".join(sorted(parts - known))}')
     if 'sync' in parts and os.environ.get('KYSO_TEST_KEYRING') != '1':
         # `kyso login` keeps the client secret in the OS keychain: run under a private session
         # bus with an unlocked gnome-keyring (scripts/bench.sh does this already).
         wrapper = os.path.join(REPO, 'scripts', 'with-keyring.sh')
         os.execv(wrapper, [wrapper, sys.executable, os.path.abspath(__file__)] + sys.argv[1:])
     prepare()
-    rows, memory, verify_rows, batch_median, sync = [], [], [], None, None
+    rows, memory, verify_rows, batch_median, sync, visible = [], [], [], None, None, None
     if 'sign' in parts:
         rows, memory, batch_median = bench_sign(args)
+    if 'visible' in parts:
+        visible = bench_visible(args)
     if 'verify' in parts:
         verify_rows = bench_verify_all(args)
     if 'sync' in parts:
         sync = bench_sync(args)
-    write_page(args, rows, memory, verify_rows, batch_median, sync)
+    write_page(args, rows, memory, verify_rows, batch_median, sync, visible)
+
+
+SIGNATURE_PNG = os.path.join(REPO, 'assets', 'images', 'sample-signature.png')
+LEADER_RECT = '350,80,180,90'
+
+
+def prepare_visible():
+    """A 2000-page document whose last page prints the signer's name under a signature
+    block (the anchor of `--appearance leader`), made with reportlab like the corpus."""
+    path = os.path.join(DATA, 'nd30-2000.pdf')
+    if os.path.exists(path):
+        return path
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+    fonts = '/usr/share/fonts/truetype/liberation2'
+    pdfmetrics.registerFont(TTFont('Serif', os.path.join(fonts, 'LiberationSerif-Regular.ttf')))
+    pdfmetrics.registerFont(TTFont('SerifBold', os.path.join(fonts, 'LiberationSerif-Bold.ttf')))
+    c = canvas.Canvas(path + '.tmp', pagesize=A4, invariant=1)
+    for page in range(1, 2001):
+        c.setFont('Serif', 12)
+        for line in range(40):
+            c.drawString(60, 780 - line * 18, f'Trang {page}, dòng {line + 1}: Quyết định về việc ứng dụng chữ ký số.')
+        if page == 2000:
+            c.setFont('SerifBold', 12)
+            c.drawCentredString(420, 300, 'CHỦ TỊCH')
+            c.drawCentredString(420, 180, 'Nguyễn Văn An')
+        c.showPage()
+    c.save()
+    os.replace(path + '.tmp', path)
+    return path
+
+
+def bench_visible(args):
+    """Issue 11: the leader's visible signature (image, name, time) on the last page of the
+    2000-page file against pyHanko's visible signature and Kyso's invisible one; the anchor
+    search against the same box given; peak memory on the 50 and 500 MB files."""
+    p12 = os.path.join(PKI, 'signer-modern.p12')
+    pw = os.path.join(PKI, 'p12-password.txt')
+    out = os.path.join(DATA, 'out.pdf')
+    pages = os.path.join(CORPUS, 'pages-2000.pdf')
+    anchored = prepare_visible()
+    os.environ['KYSO_HOME'] = tempfile.mkdtemp(prefix='kyso-bench-home-')
+    kyso = [KYSO, 'sign', '--p12', p12, '--p12-password-file', pw]
+    leader = ['--appearance', 'leader', '--image', SIGNATURE_PNG]
+    cmds = {
+        'invisible': kyso + [pages, '-o', out],
+        'leader': kyso + [pages, '-o', out] + leader + ['--page', 'last', '--rect', LEADER_RECT],
+        'pyhanko': [os.path.join(VENV_BIN, 'pyhanko'), 'sign', 'addsig', '--field',
+                    '2000/350,80,530,170/Sig1', 'pkcs12', '--passfile', pw, pages, out, p12],
+        'anchor': kyso + [anchored, '-o', out] + leader,
+        'anchor-rect': kyso + [anchored, '-o', out] + leader + ['--page', 'last', '--rect', LEADER_RECT],
+    }
+    results = {k: [] for k in cmds}
+    for _ in range(args.runs):
+        for tool, cmd in cmds.items():
+            if os.path.exists(out):
+                os.remove(out)
+            results[tool].append(timed(cmd)[0])
+    times = {k: statistics.median(v) for k, v in results.items()}
+    memory = []
+    for size in (50, 500):
+        src = os.path.join(DATA, f'scan-{size}mb.pdf')
+        peaks = []
+        for _ in range(3):
+            if os.path.exists(out):
+                os.remove(out)
+            peaks.append(timed(kyso + [src, '-o', out] + leader + ['--page', 'last', '--rect', LEADER_RECT])[1])
+        memory.append((size, max(peaks)))
+    shutil.rmtree(os.environ.pop('KYSO_HOME'), ignore_errors=True)
+    print('visible: ' + ', '.join(f'{k} {v:.3f}s' for k, v in times.items()) + '; '
+          + ', '.join(f'{s} MB {m / 1024:.1f} MiB' for s, m in memory), flush=True)
+    return dict(times=times, memory=memory, cmds=cmds)
+
+
+def visible_lines(args, visible):
+    t = visible['times']
+    cell = lambda v: f'{v:.3f} s'
+    lines = ['', '## Visible signatures', '',
+             'The `leader` appearance (the sample signature PNG, the signer\'s name and the ISO time, '
+             'Liberation Serif subset) in a 180 × 90 pt box on the last page of the 2000-page file, '
+             'against Kyso\'s invisible signature and pyHanko\'s visible signature (its default stamp) '
+             'on the same file, alternating; then the same box found by anchor (the signer\'s name '
+             'printed on the last page of a 2000-page reportlab document) against the box given with '
+             '`--rect` on that file.',
+             '',
+             '| measure | Kyso | compared with | ratio / difference | target |',
+             '|---|---|---|---|---|',
+             f'| leader with image, last page of the 2000-page file | {cell(t["leader"])} | pyHanko visible '
+             f'{cell(t["pyhanko"])} | {t["pyhanko"] / t["leader"]:.1f}× faster | ≥ 15× |',
+             f'| the same, against Kyso\'s invisible signature | {cell(t["leader"])} | invisible '
+             f'{cell(t["invisible"])} | {t["leader"] / t["invisible"]:.2f}× | ≤ 1.5× |',
+             f'| anchor search on the last page of a 2000-page file | {cell(t["anchor"])} | `--rect` '
+             f'{cell(t["anchor-rect"])} | {(t["anchor"] - t["anchor-rect"]) * 1000:+.1f} ms | ≤ 20 ms more |']
+    for size, peak in visible['memory']:
+        lines.append(f'| peak memory, leader on the {size} MB file | {peak / 1024:.1f} MiB | — | — | ≤ 20 MiB |')
+    return lines
+
+
+def visible_command_lines(visible):
+    lines = ['', 'Visible signatures:', '', '```']
+    for name, cmd in visible['cmds'].items():
+        lines.append(f"{name}: {' '.join(cmd).replace(REPO + '/', '')}")
+    return lines + ['```']
 
 
 def bench_sign(args):
@@ -696,7 +804,7 @@ def sync_command_lines(sync):
             'the PDF\'s signature, and the status poll; curl\'s is the PATCHes only.']
 
 
-def write_page(args, rows, memory, verify_rows, batch_median, sync):
+def write_page(args, rows, memory, verify_rows, batch_median, sync, visible):
     cpu = ''
     try:
         cpu = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
@@ -726,6 +834,8 @@ def write_page(args, rows, memory, verify_rows, batch_median, sync):
             lines.append(f'| peak memory signing a {size} MB PDF | {peak / 1024:.1f} MiB | ≤ 20 MiB |')
         lines.append(f'| batch of 1000 one-page PDFs, one command | {1000 / batch_median:.0f} documents/s '
                      f'({batch_median:.2f} s) | ≥ 300 documents/s |')
+    if visible:
+        lines += visible_lines(args, visible)
     if verify_rows:
         lines += ['', '## Verification', '',
                   'The same inputs signed by Kyso (`kyso sign`, PAdES B-B, chain embedded), each verified by '
@@ -762,6 +872,8 @@ def write_page(args, rows, memory, verify_rows, batch_median, sync):
     if rows:
         lines += ['', 'Batch: `target/release/kyso sign target/bench-data/batch-1000 --out-dir DIR --p12 ... '
                   '--p12-password-file ...` (1000 copies of page 1 of reportlab-vi.pdf).']
+    if visible:
+        lines += visible_command_lines(visible)
     if sync:
         lines += sync_command_lines(sync)
     lines.append('')

@@ -27,6 +27,10 @@ const MAX_RESOLVE_DEPTH: usize = 32;
 /// (Table C.1) puts it at 8,388,607 (2^23 − 1), and readers allocate by it. Kyso reads
 /// files that use larger numbers but refuses to write an update for them.
 pub const MAX_OBJECT_NUMBER: u32 = 8_388_607;
+/// Parsed objects kept for the next time they are asked for, and how many values (strings,
+/// numbers, references…) they may hold together: what a file can make Kyso keep stays small.
+const RECENT_OBJECTS: usize = 64;
+const RECENT_VALUES: usize = 200_000;
 /// Decoded object streams kept in memory at once, in bytes.
 const OBJECT_STREAM_CACHE: usize = 32 * 1024 * 1024;
 /// Nesting of loads inside loads (a stream's /Length, an object stream's own object):
@@ -73,6 +77,10 @@ pub struct Document<S: Source> {
     /// How many loads are in progress (see [`MAX_LOAD_NESTING`]).
     load_nesting: std::cell::Cell<u32>,
     object_streams: RefCell<HashMap<u32, std::rc::Rc<ObjectStreamIndex>>>,
+    /// Objects read lately, as parsed: the page tree's nodes and the catalog are asked for
+    /// again and again (a flat tree's root holds one reference per page).
+    recent: RefCell<HashMap<ObjectId, Loaded>>,
+    recent_values: std::cell::Cell<usize>,
 }
 
 struct ObjectStreamIndex {
@@ -113,6 +121,8 @@ impl<S: Source> Document<S> {
             offsets_wrong: std::cell::Cell::new(false),
             load_nesting: std::cell::Cell::new(0),
             object_streams: RefCell::new(HashMap::new()),
+            recent: RefCell::new(HashMap::new()),
+            recent_values: std::cell::Cell::new(0),
         };
         let loaded = doc.load_xref_chain();
         let needs_recovery = rebuild
@@ -313,6 +323,10 @@ impl<S: Source> Document<S> {
     /// Rebuilds the xref by scanning the whole file for objects (§7.5 recovery, as readers do).
     fn rebuild_by_scanning(&mut self) -> Result<()> {
         let scan = recover::scan(&self.source)?;
+        // What was read through the old xref may not be what the rebuilt one names.
+        self.recent.borrow_mut().clear();
+        self.recent_values.set(0);
+        self.object_streams.borrow_mut().clear();
         self.xref.clear();
         for (number, (offset, generation)) in &scan.objects {
             self.xref.insert(
@@ -390,12 +404,40 @@ impl<S: Source> Document<S> {
             _ => Vec::new(),
         };
         self.security = Some(SecurityHandler::open(&dict, &first_id, password)?);
+        // Objects read before the password was known were read undecrypted.
         self.object_streams.borrow_mut().clear();
+        self.recent.borrow_mut().clear();
+        self.recent_values.set(0);
         Ok(())
     }
 
     /// Reads object `id`, decrypted. A free or missing object is `null` (§7.3.10).
     pub fn load(&self, id: ObjectId) -> Result<Loaded> {
+        if let Some(loaded) = self.recent.borrow().get(&id) {
+            return Ok(loaded.clone());
+        }
+        let loaded = self.load_nesting_checked(id)?;
+        let values = match &loaded {
+            Loaded::Object(o) => values_in(o, RECENT_VALUES),
+            Loaded::Stream(s) => s
+                .dict
+                .iter()
+                .map(|(_, v)| values_in(v, RECENT_VALUES))
+                .sum(),
+        };
+        if values < RECENT_VALUES {
+            let mut recent = self.recent.borrow_mut();
+            if recent.len() >= RECENT_OBJECTS || self.recent_values.get() + values > RECENT_VALUES {
+                recent.clear();
+                self.recent_values.set(0);
+            }
+            recent.insert(id, loaded.clone());
+            self.recent_values.set(self.recent_values.get() + values);
+        }
+        Ok(loaded)
+    }
+
+    fn load_nesting_checked(&self, id: ObjectId) -> Result<Loaded> {
         let depth = self.load_nesting.get();
         if depth >= MAX_LOAD_NESTING {
             return Err(PdfError::damaged(format!(
@@ -712,6 +754,24 @@ impl<S: Source> Document<S> {
         }
         Ok(())
     }
+}
+
+/// How many values `object` holds, counting up to `limit` at most.
+fn values_in(object: &Object, limit: usize) -> usize {
+    let mut count = 0;
+    let mut stack = vec![object];
+    while let Some(o) = stack.pop() {
+        count += 1;
+        if count >= limit {
+            break;
+        }
+        match o {
+            Object::Array(items) => stack.extend(items.iter()),
+            Object::Dictionary(d) => stack.extend(d.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    count
 }
 
 /// Decrypts every string of an object, except the /Contents of a signature dictionary,

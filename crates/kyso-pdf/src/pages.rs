@@ -45,6 +45,25 @@ pub fn page_id<S: Source>(doc: &Document<S>, index: u64) -> Result<ObjectId> {
         if !dict.has_type(b"Pages") && dict.has_type(b"Page") {
             return Ok(node);
         }
+        // A node whose /Count is its number of kids holds one page per kid (a kid can hold
+        // no fewer than one, §7.7.3.2): the page is the kid at the index, read without
+        // reading the others (a flat tree of 2,000 pages costs one object, not 2,000).
+        // (A kid counting other than one — an empty node beside a fuller one — sends the
+        // walk to the slow path below.)
+        let count = dict.get_int(b"Count").unwrap_or(-1);
+        if count == kids.len() as i64
+            && let Some(kid) = kids.get(remaining as usize).and_then(Object::as_reference)
+        {
+            let kid_dict = doc.resolve_dict(&Object::Reference(kid))?;
+            if kid_dict.has_type(b"Page") || !kid_dict.contains(b"Kids") {
+                return Ok(kid);
+            }
+            if kid_dict.get_int(b"Count") == Some(1) {
+                node = kid;
+                remaining = 0;
+                continue;
+            }
+        }
         let mut descended = false;
         for kid in kids {
             let Some(kid_id) = kid.as_reference() else {
