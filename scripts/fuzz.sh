@@ -11,7 +11,7 @@ SECONDS_PER_TARGET="${1:-600}"; shift || true
 case "$SECONDS_PER_TARGET" in
   ''|*[!0-9]*) echo "usage: scripts/fuzz.sh SECONDS [TARGET...]" >&2; exit 2 ;;
 esac
-TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader sign_path cms_parser p12_import verify edxml_parser)
+TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader sign_path text_extract cms_parser p12_import verify edxml_parser)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 PKI="$REPO/target/test-data/pki"; CORPUS="$REPO/target/test-data/corpus"
@@ -19,7 +19,7 @@ bash "$REPO/tests/pki/make-pki.sh" "$PKI"
 bash "$REPO/tests/corpus/make-corpus.sh" "$CORPUS" "$PKI"
 
 seeds="$REPO/fuzz/corpus"
-mkdir -p "$seeds/pdf_reader" "$seeds/sign_path" "$seeds/cms_parser" "$seeds/p12_import" "$seeds/verify" \
+mkdir -p "$seeds/pdf_reader" "$seeds/sign_path" "$seeds/text_extract" "$seeds/cms_parser" "$seeds/p12_import" "$seeds/verify" \
   "$seeds/edxml_parser" "$REPO/target/fuzz-logs"
 cp -n "$PKI"/*.p12 "$seeds/p12_import/"
 cp -n "$CORPUS"/signed-*.pdf "$CORPUS"/certified-*.pdf "$seeds/verify/"
@@ -30,6 +30,26 @@ for f in "$CORPUS"/*.pdf; do
     cp -n "$f" "$seeds/pdf_reader/"; cp -n "$f" "$seeds/sign_path/"
   fi
 done
+# text_extract: a byte saying where a CMap ends, the CMap, then a content stream: the page
+# content streams of the corpus with a ToUnicode CMap of a Type 0 font.
+"$REPO/.venv/bin/python" - "$CORPUS" "$seeds/text_extract" <<'PY'
+import re, sys, pathlib, zlib
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
+        b"1 begincodespacerange <0000> <FFFF> endcodespacerange "
+        b"2 beginbfchar <0003> <0020> <0024> <0041> endbfchar "
+        b"1 beginbfrange <0010> <0020> [<1EC5> <00E0> <D835DC00>] endbfrange endcmap end end")
+for pdf in sorted(src.glob('*.pdf'))[:12]:
+    data = pdf.read_bytes()
+    for i, m in enumerate(re.finditer(rb'/FlateDecode.{0,80}?stream\r?\n', data, re.S)):
+        try:
+            content = zlib.decompressobj().decompress(data[m.end():m.end() + 200000])
+        except zlib.error:
+            continue
+        if b'Tj' in content or b'TJ' in content:
+            split = bytes([min(255, len(cmap) * 256 // (len(cmap) + len(content[:4000])))])
+            (dst / f'{pdf.stem}-{i}.bin').write_bytes(split + cmap + content[:4000])
+PY
 "$REPO/.venv/bin/python" - "$CORPUS" "$seeds/cms_parser" <<'PY'
 import re, sys, pathlib
 src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
