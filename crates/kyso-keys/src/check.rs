@@ -108,6 +108,8 @@ mod tests {
         CertificateInfo {
             subject: "CN=Nguyễn Văn An".into(),
             subject_common_name: Some("Nguyễn Văn An".into()),
+            subject_organization: None,
+            subject_email: None,
             issuer: "CN=CA".into(),
             issuer_common_name: Some("CA".into()),
             serial_hex: "01".into(),
