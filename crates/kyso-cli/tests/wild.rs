@@ -6,7 +6,9 @@
 //! Every file: `kyso sign` ends with exit 0 and an output that pdfsig and `qpdf --check`
 //! accept, or with a stable error code and no output; never a crash, a hang over 60 s, or a
 //! peak RSS over 64 MiB (`/usr/bin/time -f %M`). `kyso verify` and `kyso info` on the same
-//! files: no crash, no hang. The counts are printed (signed, refused by code).
+//! files: no crash, no hang. The counts are printed (signed, refused by code). One file in
+//! four is also signed visibly (issue 11: the attachment mark at the top right of page 1,
+//! any page geometry, any producer), with the same demands.
 
 mod common;
 
@@ -106,20 +108,25 @@ fn check_file(file: &Path, dir: &Path, index: usize, tally: &Mutex<Tally>) {
     let output = dir.join(format!("signed-{index}.pdf"));
     let name = file.display().to_string();
     let mut problems = Vec::new();
-    let (sign, rss) = measured(
-        &[
-            "sign".as_ref(),
-            file.as_os_str(),
-            "-o".as_ref(),
-            output.as_os_str(),
-            "--p12".as_ref(),
-            pki.join("signer-modern.p12").as_os_str(),
-            "--p12-password-file".as_ref(),
-            pki.join("p12-password.txt").as_os_str(),
-            "--json".as_ref(),
-        ],
-        &home,
-    );
+    let p12 = pki.join("signer-modern.p12");
+    let pass = pki.join("p12-password.txt");
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "sign".as_ref(),
+        file.as_os_str(),
+        "-o".as_ref(),
+        output.as_os_str(),
+        "--p12".as_ref(),
+        p12.as_os_str(),
+        "--p12-password-file".as_ref(),
+        pass.as_os_str(),
+        "--json".as_ref(),
+    ];
+    if index % 4 == 0 {
+        args.extend(
+            ["--appearance", "attachment", "--doc-number", "123/QĐ-UBND"].map(std::ffi::OsStr::new),
+        );
+    }
+    let (sign, rss) = measured(&args, &home);
     if !ended_cleanly(&sign) {
         problems.push(format!("{name}: kyso sign ended with {:?}", sign.status));
     }
