@@ -7,6 +7,8 @@
 //!   ([`verify_signer`]).
 //! - Revocation data, read the same way: CRLs ([`crl`]) and OCSP ([`ocsp`], which also builds
 //!   the request).
+//! - Time-stamps (RFC 3161): the request to send and the checks of the answer ([`tsp`]),
+//!   the TSTInfo of a token ([`tst`]).
 //!
 //! No function panics on any input.
 
@@ -26,6 +28,7 @@ pub mod parse;
 pub mod signed_data;
 pub mod signed_object;
 pub mod time;
+pub mod tsp;
 pub mod tst;
 pub mod verify;
 
@@ -48,7 +51,8 @@ pub use ocsp::{
 pub use parse::{ParsedSignedData, ParsedSignerInfo, SignerIdentifier, parse_signed_data};
 pub use signed_data::{signed_data, signed_data_with_unsigned_attributes};
 pub use signed_object::{SignedObject, verify_rsa};
-pub use tst::TstInfo;
+pub use tsp::{CheckedTimestamp, TimestampRequest, TspError, check_response, timestamp_attribute};
+pub use tst::{Accuracy, TstInfo};
 pub use verify::{
     DigestCheck, SignatureCheck, SignerVerification, SigningCertificateCheck,
     find_signer_certificate, verify_signer,
