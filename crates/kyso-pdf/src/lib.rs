@@ -7,6 +7,7 @@
 pub mod appearance;
 pub mod crypt;
 pub mod document;
+pub mod dss;
 pub mod error;
 pub mod fill;
 pub mod filters;

@@ -54,6 +54,10 @@ pub struct SignatureRequest {
     /// Fields this signature locks (FieldMDP `/Include`, §12.8.2.4): written as the
     /// signature field's `/Lock` and the signature's `/Reference`.
     pub lock_fields: Vec<String>,
+    /// A document timestamp (§12.8.5, ETSI EN 319 142-1 §5.4.3) instead of a signature:
+    /// `/Type /DocTimeStamp`, `/SubFilter /ETSI.RFC3161`, an RFC 3161 token in `/Contents`.
+    /// Validation data, permitted after any certification.
+    pub document_timestamp: bool,
 }
 
 impl Default for SignatureRequest {
@@ -71,6 +75,7 @@ impl Default for SignatureRequest {
             visible: None,
             reserved: Vec::new(),
             lock_fields: Vec::new(),
+            document_timestamp: false,
         }
     }
 }
@@ -158,6 +163,8 @@ pub fn plan_signature<S: Source>(
     if request.certify.is_some() && (existing_signatures > 0 || certification.is_some()) {
         return Err(PlanError::CertifyAfterSignature);
     }
+    // A document timestamp is validation data: a certification of any P permits it.
+    let certification = certification.filter(|_| !request.document_timestamp);
 
     let target: Option<&Field> = match &request.field_name {
         Some(name) => match all_fields.iter().find(|f| &f.name == name) {
@@ -213,7 +220,8 @@ pub fn plan_signature<S: Source>(
         None => {
             let name = match &request.field_name {
                 Some(n) => n.clone(),
-                None => unique_field_name(&all_fields),
+                None if request.document_timestamp => unique_field_name(&all_fields, "Timestamp"),
+                None => unique_field_name(&all_fields, "Signature"),
             };
             let mut widget = Dictionary::new();
             widget.set(b"FT", Object::name(b"Sig"));
@@ -283,6 +291,17 @@ pub fn plan_signature<S: Source>(
         )?;
     }
     let mut sig = Dictionary::new();
+    if request.document_timestamp {
+        // The time is the token's; nothing else describes a document timestamp.
+        sig.set(b"Type", Object::name(b"DocTimeStamp"));
+        sig.set(b"Filter", Object::name(b"Adobe.PPKLite"));
+        sig.set(b"SubFilter", Object::name(b"ETSI.RFC3161"));
+        update.set_signature(signature_id, sig, request.contents_len);
+        if catalog_changed {
+            update.replace(catalog_id, Object::Dictionary(catalog));
+        }
+        return finish_plan(doc, update, field_name);
+    }
     sig.set(b"Type", Object::name(b"Sig"));
     sig.set(b"Filter", Object::name(b"Adobe.PPKLite"));
     sig.set(
@@ -338,6 +357,15 @@ pub fn plan_signature<S: Source>(
         update.replace(catalog_id, Object::Dictionary(catalog));
     }
 
+    finish_plan(doc, update, field_name)
+}
+
+/// Writes the planned update after the document's last byte.
+fn finish_plan<S: Source>(
+    doc: &Document<S>,
+    update: IncrementalUpdate<'_, S>,
+    field_name: String,
+) -> std::result::Result<PlannedSignature, PlanError> {
     if doc.offsets_wrong() {
         return Err(PlanError::XrefOffsetsWrong);
     }
@@ -521,16 +549,16 @@ pub(crate) fn add_text_field<S: Source>(
     Ok(field_id)
 }
 
-/// "Signature1", "Signature2", …: the first name no field uses.
-fn unique_field_name(fields: &[Field]) -> String {
+/// "Signature1", "Signature2", … ("Timestamp1", …): the first name no field uses.
+fn unique_field_name(fields: &[Field], stem: &str) -> String {
     (1..)
-        .map(|i| format!("Signature{i}"))
+        .map(|i| format!("{stem}{i}"))
         .find(|candidate| {
             !fields
                 .iter()
                 .any(|f| f.name == *candidate || f.name.split('.').next() == Some(candidate))
         })
-        .unwrap_or_else(|| "Signature".to_string())
+        .unwrap_or_else(|| stem.to_string())
 }
 
 pub(crate) fn add_to_page_annots<S: Source>(

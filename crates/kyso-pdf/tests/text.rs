@@ -879,8 +879,9 @@ c.save()
     eprintln!("found in {} files: {boxes:?}", files.len());
 }
 
+/// The last page of a flat 2000-page tree, found and read (its speed is `make bench`'s).
 #[test]
-fn last_page_of_a_2000_page_file_is_fast() {
+fn last_page_of_a_2000_page_file_is_read() {
     let Some(path) = corpus("pages-2000.pdf") else {
         return;
     };
@@ -900,7 +901,6 @@ fn last_page_of_a_2000_page_file_is_fast() {
         "{:?}",
         texts(&lines)
     );
-    assert!(elapsed.as_millis() < 2000);
 }
 
 /// A sweep over any PDFs at hand, for development: `KYSO_TEXT_SWEEP=list.txt cargo test
