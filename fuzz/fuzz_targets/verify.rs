@@ -15,6 +15,8 @@ fuzz_target!(|data: &[u8]| {
         store: None,
         fetcher: None,
         now: 1_800_000_000,
+        evidence: None,
+        digests: None,
     };
     let _ = kyso_core::verify::verify_document(&doc, std::path::Path::new("fuzz.pdf"), &options);
 });

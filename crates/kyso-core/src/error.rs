@@ -58,6 +58,18 @@ pub enum Error {
     StampNoReservedFields { path: PathBuf },
     #[error("{}: the field {field} is locked by a signature (the seal): it cannot change", path.display())]
     StampLocked { path: PathBuf, field: String },
+    #[error(transparent)]
+    Settings {
+        #[from]
+        source: crate::settings::SettingsError,
+    },
+    #[error("{}: no timestamp: {source}", path.display())]
+    Timestamp {
+        path: PathBuf,
+        source: crate::timestamp::TsaFailure,
+    },
+    #[error("{}: the validation data cannot be gathered: {detail}", path.display())]
+    Validation { path: PathBuf, detail: String },
     #[error("{}: cannot build the signature: {source}", path.display())]
     Cms {
         path: PathBuf,
@@ -81,6 +93,9 @@ impl Error {
             Error::Appearance { source, .. } => source.code(),
             Error::StampNoReservedFields { .. } => "STAMP_NO_RESERVED_FIELDS",
             Error::StampLocked { .. } => "STAMP_FIELD_LOCKED",
+            Error::Settings { source } => source.code(),
+            Error::Timestamp { source, .. } => source.code(),
+            Error::Validation { .. } => "LTV_DATA_UNAVAILABLE",
         }
     }
 }

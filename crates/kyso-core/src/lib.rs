@@ -4,18 +4,23 @@
 pub mod appearance;
 pub mod error;
 pub mod info;
+pub mod level;
+pub mod ltv;
 pub mod output;
 pub mod password;
 pub mod pdf_date;
 pub mod settings;
 pub mod sign;
 pub mod stamp;
+pub mod timestamp;
 pub mod trust;
+pub mod upgrade;
 pub mod verify;
 
 pub use error::Error;
 pub use info::{DocumentInfo, FieldInfo, SignatureInfo, inspect_file};
 pub use kyso_cms::{DigestAlgorithm, SignatureScheme};
+pub use level::Level;
 pub use password::Password;
 pub use sign::{SignOptions, SignOutcome, SubFilterChoice, default_output_path, sign_file};
 pub use trust::{TrustEntry, TrustError, TrustKind, TrustStore};

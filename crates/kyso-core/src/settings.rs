@@ -16,12 +16,22 @@
 //!
 //! [appearance.identities."3f2a…"]   # per identity (kyso id list), before the above
 //! image = "/home/an/chu-ky-an.png"
+//!
+//! [signing]
+//! level = "b-t"                     # b-b, b-t, b-lt, b-lta; default: b-t with a TSA, else b-b
+//!
+//! [signing.identities."3f2a…"]      # per identity, before the above
+//! level = "b-lta"
 //! ```
+//!
+//! The TSAs are `[tsa]` ([`crate::timestamp::TsaSettings`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::level::Level;
 
 /// A problem with the settings file or a value given for it.
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +214,34 @@ impl AppearanceSettings {
             .or(self.seal.as_deref())
     }
 
+    /// Sets `appearance.image` or `appearance.seal` for one identity; an empty value clears
+    /// it (the general one then applies).
+    pub fn set_for_identity(
+        &mut self,
+        key: &str,
+        value: &str,
+        identity: &str,
+    ) -> Result<(), SettingsError> {
+        // The general setter checks the value; its result goes to the identity.
+        let mut one = AppearanceSettings::default();
+        one.set(key, value)?;
+        let entry = self.identities.entry(identity.to_string()).or_default();
+        match key {
+            "appearance.image" => entry.image = one.image,
+            "appearance.seal" => entry.seal = one.seal,
+            other => {
+                return Err(SettingsError::Value {
+                    key: other.to_string(),
+                    detail: "only appearance.image and appearance.seal are kept per identity"
+                        .into(),
+                });
+            }
+        }
+        self.identities
+            .retain(|_, i| i.image.is_some() || i.seal.is_some());
+        Ok(())
+    }
+
     /// Sets one key ([`APPEARANCE_KEYS`]) from its text; an empty value clears it. Image
     /// paths are made absolute, and must name a readable file.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingsError> {
@@ -279,6 +317,104 @@ impl AppearanceSettings {
     }
 }
 
+/// The level a new signature is brought to when none is asked for.
+pub const DEFAULT_LEVEL: Level = Level::Bt;
+
+/// The `[signing]` section: the PAdES level signatures are brought to, globally or per
+/// identity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SigningSettings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub identities: BTreeMap<String, IdentitySigning>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentitySigning {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+}
+
+/// The level a new signature of `identity` is brought to by the settings of `home`:
+/// `[signing]`, with B-T as the default when a TSA is configured — in `[tsa]`, or given for
+/// this signature (`tsa_given`) — and B-B when none is.
+pub fn target_level(
+    home: &Path,
+    identity: Option<&str>,
+    tsa_given: bool,
+) -> Result<Level, SettingsError> {
+    let tsa_configured = tsa_given || !crate::timestamp::TsaSettings::load(home)?.urls.is_empty();
+    Ok(SigningSettings::load(home)?.level_for(identity, tsa_configured))
+}
+
+/// The keys of `[signing]` that `kyso config set` accepts.
+pub const SIGNING_KEYS: &[&str] = &["signing.level"];
+
+impl SigningSettings {
+    pub const SECTION: &'static str = "signing";
+
+    pub fn load(home: &Path) -> Result<SigningSettings, SettingsError> {
+        ConfigFile::load(home)?.section(home, Self::SECTION)
+    }
+
+    pub fn save(&self, home: &Path) -> Result<(), SettingsError> {
+        let mut file = ConfigFile::load(home)?;
+        file.set_section(Self::SECTION, self);
+        file.save(home)
+    }
+
+    /// The level for `identity`: its own, else the general one, else B-T — when a TSA is
+    /// configured (`tsa_configured`); with none and no level set, B-B: nothing could ever
+    /// give the time, so no document is left "timestamp due" forever.
+    pub fn level_for(&self, identity: Option<&str>, tsa_configured: bool) -> Level {
+        identity
+            .and_then(|id| self.identities.get(id))
+            .and_then(|i| i.level)
+            .or(self.level)
+            .unwrap_or(if tsa_configured {
+                DEFAULT_LEVEL
+            } else {
+                Level::Bb
+            })
+    }
+
+    /// Sets one key ([`SIGNING_KEYS`]), for `identity` when given; an empty value clears it.
+    pub fn set(
+        &mut self,
+        key: &str,
+        value: &str,
+        identity: Option<&str>,
+    ) -> Result<(), SettingsError> {
+        let invalid = |detail: String| SettingsError::Value {
+            key: key.to_string(),
+            detail,
+        };
+        match key {
+            "signing.level" => {
+                let level = match value.trim() {
+                    "" => None,
+                    v => Some(v.parse::<Level>().map_err(invalid)?),
+                };
+                match identity {
+                    None => self.level = level,
+                    Some(id) => {
+                        self.identities.entry(id.to_string()).or_default().level = level;
+                        self.identities.retain(|_, i| i.level.is_some());
+                    }
+                }
+                Ok(())
+            }
+            other => Err(invalid(format!(
+                "unknown setting \"{other}\"; known: {}",
+                SIGNING_KEYS.join(", ")
+            ))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +438,23 @@ mod tests {
         assert_eq!(back.box_size, Some([200.0, 80.0]));
         assert!(a.set("appearance.image", "/no/such/file.png").is_err());
         assert!(a.set("appearance.nope", "1").is_err());
+    }
+
+    #[test]
+    fn the_level_is_the_identitys_then_the_general_one_then_b_t() {
+        let home = tempfile::tempdir().unwrap();
+        let mut s = SigningSettings::load(home.path()).unwrap();
+        assert_eq!(s.level_for(Some("a"), true), Level::Bt);
+        assert_eq!(s.level_for(Some("a"), false), Level::Bb);
+        s.set("signing.level", "b-lt", None).unwrap();
+        s.set("signing.level", "B-LTA", Some("a")).unwrap();
+        s.save(home.path()).unwrap();
+        let back = SigningSettings::load(home.path()).unwrap();
+        assert_eq!(back.level_for(Some("a"), false), Level::Blta);
+        assert_eq!(back.level_for(Some("b"), false), Level::Blt);
+        assert_eq!(back.level_for(None, true), Level::Blt);
+        assert!(s.set("signing.level", "b-q", None).is_err());
+        s.set("signing.level", "", Some("a")).unwrap();
+        assert!(s.identities.is_empty());
     }
 }

@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use kyso_cms::{CertificateInfo, DigestAlgorithm, Hasher, SignatureScheme};
 use kyso_keys::Signer;
@@ -16,8 +17,10 @@ use time::OffsetDateTime;
 
 use crate::appearance::{AppearanceRequest, Particulars, plan_appearance};
 use crate::error::Error;
+use crate::level::Level;
 use crate::output::{OutputFile, same_file};
 use crate::pdf_date::{format_iso, format_pdf_date};
+use crate::timestamp::{Timestamper, TsaFailure};
 
 /// Room kept in `/Contents` for a timestamp token added later (RFC 3161 token with the
 /// TSA's chain), on top of the signature's own size.
@@ -56,6 +59,9 @@ pub struct SignOptions {
     pub intermediates: Vec<Vec<u8>>,
     /// A visible signature ([`crate::appearance`]); None: invisible.
     pub appearance: Option<AppearanceRequest>,
+    /// The TSAs for a signature timestamp (PAdES B-T); None: B-B. When every TSA fails the
+    /// document is signed at B-B all the same, and the outcome says why.
+    pub timestamper: Option<Arc<Timestamper>>,
 }
 
 /// A `Default`-able digest choice (SHA-256 unless asked otherwise).
@@ -111,6 +117,37 @@ pub struct SignOutcome {
     pub visible: Option<VisibleBox>,
     /// The fields reserved for the clerk's number and date, by name.
     pub reserved_fields: Vec<String>,
+    /// B-T when a TSA stamped the signature, else B-B; higher after [`crate::upgrade::sign_at_level`].
+    pub level: Level,
+    /// The level asked for; when `level` is lower, `shortfall` says why and the store
+    /// records that a timestamp is due.
+    pub target_level: Level,
+    pub shortfall: Option<Shortfall>,
+}
+
+/// Why a document is below its target level: a stable code and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Shortfall {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&TsaFailure> for Shortfall {
+    fn from(f: &TsaFailure) -> Self {
+        Shortfall {
+            code: f.code().to_string(),
+            message: f.to_string(),
+        }
+    }
+}
+
+impl From<&Error> for Shortfall {
+    fn from(e: &Error) -> Self {
+        Shortfall {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// A visible signature's box: the page (from 1) and x, y, width, height in points from the
@@ -219,6 +256,21 @@ pub fn sign_file(
         warnings: job.warnings.into_inner(),
         visible: job.planned.borrow().0,
         reserved_fields: job.planned.borrow().1.clone(),
+        level: if matches!(*job.stamped.borrow(), Some(Ok(()))) {
+            Level::Bt
+        } else {
+            Level::Bb
+        },
+        target_level: if options.timestamper.is_some() {
+            Level::Bt
+        } else {
+            Level::Bb
+        },
+        shortfall: job
+            .stamped
+            .borrow()
+            .as_ref()
+            .and_then(|r| r.as_ref().err().map(Shortfall::from)),
     })
 }
 
@@ -261,6 +313,8 @@ struct Job<'a> {
     warnings: std::cell::RefCell<Vec<String>>,
     /// What the appearance planned: the box, the reserved fields.
     planned: std::cell::RefCell<(Option<VisibleBox>, Vec<String>)>,
+    /// Whether the signature was stamped, or why not.
+    stamped: std::cell::RefCell<Stamped>,
 }
 
 /// The planned update with its `/ByteRange` written; `contents` is where `<…>` of
@@ -312,6 +366,7 @@ impl<'a> Job<'a> {
             iso_time: format_iso(now),
             warnings: std::cell::RefCell::new(warnings.iter().map(ToString::to_string).collect()),
             planned: std::cell::RefCell::new((None, Vec::new())),
+            stamped: std::cell::RefCell::new(None),
         })
     }
 
@@ -435,14 +490,17 @@ impl<'a> Job<'a> {
 
     /// The CMS over `content_digest`, as the hex digits that go into `/Contents`.
     fn cms_hex(&self, content_digest: &[u8]) -> Result<Vec<u8>, Error> {
-        let cms = build_cms(
+        let timestamper = self.options.timestamper.as_deref();
+        let (cms, stamped) = build_cms(
             self.signer,
             &self.chain,
             content_digest,
             self.options.digest.into(),
             self.options.scheme.into(),
+            timestamper,
         )
         .map_err(|e| e.at(self.input))?;
+        *self.stamped.borrow_mut() = stamped;
         if cms.len() > self.contents_len {
             return Err(Error::SignatureTooLarge {
                 path: self.input.to_path_buf(),
@@ -482,28 +540,42 @@ impl CmsFailure {
     }
 }
 
-/// RFC 5652 §5: signed attributes over the document digest, signed by the key source.
+/// Whether a signature timestamp was asked for (Some) and had (Ok), or why not.
+type Stamped = Option<Result<(), TsaFailure>>;
+
+/// RFC 5652 §5: signed attributes over the document digest, signed by the key source;
+/// with `timestamper`, the signature timestamp (RFC 3161 Appendix A: a token over the
+/// signature value) as an unsigned attribute — or, when no TSA gives one, none, and why.
 fn build_cms(
     signer: &dyn Signer,
     chain: &[Vec<u8>],
     content_digest: &[u8],
     digest: DigestAlgorithm,
     scheme: SignatureScheme,
-) -> Result<Vec<u8>, CmsFailure> {
+    timestamper: Option<&Timestamper>,
+) -> Result<(Vec<u8>, Stamped), CmsFailure> {
     let attributes = kyso_cms::signed_attributes(content_digest, digest, signer.certificate_der())
         .map_err(CmsFailure::Cms)?;
     let signature = signer
         .sign(&attributes.to_be_signed(), digest, scheme)
         .map_err(CmsFailure::Key)?;
-    kyso_cms::signed_data(
+    let mut unsigned = Vec::new();
+    let stamped = timestamper.map(|t| {
+        t.stamp(&t.hash().digest(&signature)).map(|token| {
+            unsigned.push(kyso_cms::tsp::timestamp_attribute(&token.token));
+        })
+    });
+    let cms = kyso_cms::signed_data_with_unsigned_attributes(
         &attributes,
         digest,
         scheme,
         &signature,
         signer.certificate_der(),
         chain,
+        &unsigned,
     )
-    .map_err(CmsFailure::Cms)
+    .map_err(CmsFailure::Cms)?;
+    Ok((cms, stamped))
 }
 
 /// The certificates to embed beside the signer's (RFC 5652 §5.1 `certificates`): the key
@@ -532,7 +604,7 @@ pub fn complete_chain(
 /// Files at least this large have their copied bytes flushed while the hash runs.
 const EARLY_SYNC_THRESHOLD: u64 = 8 << 20;
 
-enum CopyError {
+pub(crate) enum CopyError {
     Read(io::Error),
     Write(io::Error),
     Changed,
@@ -540,7 +612,7 @@ enum CopyError {
 
 /// Copies the first `len` bytes of `input` to `out` while a second thread hashes them:
 /// the copy runs in the kernel (`copy_file_range`), the hash on the other core.
-fn copy_and_hash(
+pub(crate) fn copy_and_hash(
     input: &Path,
     len: u64,
     out: &File,
@@ -604,7 +676,7 @@ fn write_at(file: &File, offset: u64, data: &[u8]) -> io::Result<()> {
     }
 }
 
-fn sha256_of_file(file: &File) -> io::Result<String> {
+pub(crate) fn sha256_of_file(file: &File) -> io::Result<String> {
     let mut hasher = Hasher::new(DigestAlgorithm::Sha256);
     let mut buffer = vec![0u8; 1 << 20];
     let mut offset = 0u64;
@@ -628,7 +700,7 @@ fn sha256_of_file(file: &File) -> io::Result<String> {
     Ok(hex_lower(&hasher.finalize()))
 }
 
-fn hex_upper(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn hex_upper(bytes: &[u8]) -> Vec<u8> {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = Vec::with_capacity(bytes.len() * 2);
     for &b in bytes {

@@ -134,6 +134,8 @@ fn read_plan_verify(data: &[u8]) -> Option<&'static str> {
         store: None,
         fetcher: None,
         now: 1_796_000_000,
+        evidence: None,
+        digests: None,
     };
     let _ = kyso_core::verify::verify_document(&doc, Path::new("hostile.pdf"), &options);
     plan_signature(&doc, &request()).err().map(|e| e.code())

@@ -285,6 +285,8 @@ impl Config {
             store: None,
             fetcher: None,
             now,
+            evidence: None,
+            digests: None,
         }
     }
 }

@@ -137,6 +137,8 @@ mod tests {
             store: None,
             fetcher: None,
             now: 0,
+            evidence: None,
+            digests: None,
         };
         let status = first_status(
             &[PdfToCheck {

@@ -3,6 +3,9 @@
 //! `b + c` must end a revision (`%%EOF`). The covered bytes are hashed by streaming from
 //! the file with a 1 MiB buffer: the file is never loaded.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use kyso_cms::{DigestAlgorithm, Hasher};
 use kyso_pdf::Source;
 
@@ -99,6 +102,28 @@ fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
         out.push(h << 4);
     }
     Some(out)
+}
+
+/// Digests already computed, by byte ranges and algorithm. An upgrade verifies the same
+/// document several times as it appends to it (before, while gathering the validation
+/// data, after), and appending never changes the bytes an existing signature covers: each
+/// range is hashed once. Valid for one document only.
+#[derive(Debug, Default)]
+pub struct DigestCache {
+    known: Mutex<HashMap<([(u64, u64); 2], DigestAlgorithm), Vec<u8>>>,
+}
+
+impl DigestCache {
+    pub fn get(&self, ranges: &[(u64, u64); 2], alg: DigestAlgorithm) -> Option<Vec<u8>> {
+        self.known.lock().ok()?.get(&(*ranges, alg)).cloned()
+    }
+
+    /// Records the digest of `ranges` (computed here, or by the writer that just hashed them).
+    pub fn insert(&self, ranges: [(u64, u64); 2], alg: DigestAlgorithm, digest: Vec<u8>) {
+        if let Ok(mut known) = self.known.lock() {
+            known.insert((ranges, alg), digest);
+        }
+    }
 }
 
 /// Digest of the ranges with each algorithm asked for, in one pass over the file.

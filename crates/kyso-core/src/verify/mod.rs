@@ -24,7 +24,7 @@ use kyso_cms::{
     SigningCertificateCheck, TstInfo, parse_signed_data, verify_signer,
 };
 use kyso_pdf::form::{self, ExistingSignature};
-use kyso_pdf::{Document, FileSource, Object, Source};
+use kyso_pdf::{Document, FileSource, Source};
 
 use crate::trust::{TrustKind, TrustStore};
 use chain::Candidate;
@@ -74,6 +74,28 @@ pub struct VerifyOptions {
     pub fetcher: Option<Arc<dyn Fetcher>>,
     /// The verification time, Unix seconds (passed in: principle 6).
     pub now: i64,
+    /// Collects the certificates of every path and the revocation data used (for the DSS
+    /// of a B-LT upgrade, [`crate::ltv`]); None when verifying only.
+    pub evidence: Option<Arc<crate::ltv::Evidence>>,
+    /// Digests of byte ranges already computed for this document (an upgrade's repeated
+    /// verifications); None: every range is hashed.
+    pub digests: Option<Arc<integrity::DigestCache>>,
+}
+
+impl VerifyOptions {
+    /// Offline, with no trust anchors, at `now`: enough to read a document's structure and
+    /// level (an intact timestamp counts, trusted or not).
+    pub fn offline(now: i64) -> VerifyOptions {
+        VerifyOptions {
+            password: None,
+            extra_anchors: Vec::new(),
+            store: None,
+            fetcher: None,
+            now,
+            evidence: None,
+            digests: None,
+        }
+    }
 }
 
 /// Verifies every signature of the PDF at `path`.
@@ -108,31 +130,16 @@ struct Dss {
 }
 
 fn read_dss<S: Source>(doc: &Document<S>) -> Dss {
-    let mut dss = Dss::default();
-    let Ok((_, catalog)) = doc.catalog() else {
-        return dss;
-    };
-    let Some(dict) = catalog.get(b"DSS").and_then(|d| doc.resolve_dict(d).ok()) else {
-        return dss;
-    };
-    dss.present = true;
-    let streams = |key: &[u8]| -> Vec<Vec<u8>> {
-        dict.get(key)
-            .and_then(|a| doc.resolve(a).ok())
-            .and_then(|a| a.as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Object::as_reference)
-            .filter_map(|id| match doc.load(id) {
-                Ok(kyso_pdf::Loaded::Stream(s)) => doc.stream_data(id, &s).ok(),
-                _ => None,
-            })
-            .collect()
-    };
-    dss.certs = streams(b"Certs");
-    dss.crls = streams(b"CRLs");
-    dss.ocsps = streams(b"OCSPs");
-    dss
+    let present = doc
+        .catalog()
+        .is_ok_and(|(_, c)| c.get(b"DSS").is_some_and(|d| doc.resolve_dict(d).is_ok()));
+    let kyso_pdf::dss::DssAdditions { certs, crls, ocsps } = kyso_pdf::dss::read(doc);
+    Dss {
+        present,
+        certs,
+        crls,
+        ocsps,
+    }
 }
 
 /// Verifies every signature of an open document.
@@ -192,18 +199,28 @@ pub fn verify_document<S: Source>(
         docmdp,
     };
 
-    // Revision ends of the document timestamps, for the level of earlier signatures.
     let mut reports = Vec::new();
     for sig in &signatures {
         reports.push(ctx.verify_one(sig));
     }
-    let doc_ts_ends: Vec<u64> = reports
+    // The level is the document's structure (ETSI EN 319 142-1 §6): a timestamp that is
+    // intact counts, trusted or not — whether it is trusted is its verdict's business.
+    let doc_timestamps: Vec<DocumentTimestampEnd> = reports
         .iter()
-        .filter(|r| r.kind == "document_timestamp" && r.verdict == Verdict::Valid)
-        .filter_map(|r| r.byte_range.get(2..4).map(|x| (x[0] + x[1]) as u64))
+        .filter(|r| r.kind == "document_timestamp" && r.verdict != Verdict::Invalid)
+        .filter_map(|r| {
+            let end = r.byte_range.get(2..4).map(|x| x[0].saturating_add(x[1]))?;
+            Some((end, r.signing_time.as_ref().map(|t| t.time.clone())))
+        })
+        .map(|(end, time)| DocumentTimestampEnd {
+            end,
+            time,
+            covers_dss: ctx.dss.present && dss_at(doc, end, options),
+        })
         .collect();
     for r in &mut reports {
-        r.level = level(r, &doc_ts_ends, ctx.dss.present);
+        r.level = level(r, &doc_timestamps, ctx.dss.present);
+        proven_by_document_timestamp(r, &doc_timestamps);
     }
     // Oldest first (by where the signed revision ends).
     reports.sort_by_key(|r| {
@@ -268,27 +285,79 @@ fn appended_bytes<S: Source>(source: &S) -> u64 {
     }
 }
 
-fn level(r: &SignatureReport, doc_ts_ends: &[u64], dss: bool) -> Option<&'static str> {
+/// Where a document timestamp's signed revision ends, and whether a DSS was in it.
+struct DocumentTimestampEnd {
+    end: i64,
+    /// Its genTime (RFC 3339).
+    time: Option<String>,
+    covers_dss: bool,
+}
+
+/// A signature with no timestamp of its own, followed by a document timestamp: that
+/// timestamp proves the signature existed by its time (ETSI EN 319 142-1 §6.3).
+fn proven_by_document_timestamp(r: &mut SignatureReport, doc_timestamps: &[DocumentTimestampEnd]) {
+    if r.kind != "signature" || r.timestamp.is_some() {
+        return;
+    }
+    let end = r
+        .byte_range
+        .get(2..4)
+        .map_or(0, |x| x[0].saturating_add(x[1]));
+    if let Some(time) = doc_timestamps
+        .iter()
+        .filter(|t| t.end > end)
+        .min_by_key(|t| t.end)
+        .and_then(|t| t.time.as_deref())
+    {
+        r.reasons.push(Reason::new(
+            "SIGNED_BEFORE_TIMESTAMP",
+            Severity::Info,
+            format!("a document timestamp proves the signature existed by {time}"),
+        ));
+    }
+}
+
+/// Whether the revision ending at `end` has a document security store.
+fn dss_at<S: Source>(doc: &Document<S>, end: i64, options: &VerifyOptions) -> bool {
+    let prefix = changes::Prefix {
+        inner: doc.source(),
+        len: end.max(0) as u64,
+    };
+    let password = options.password.as_ref().map(crate::Password::as_str);
+    Document::open(prefix, password).is_ok_and(|old| {
+        old.catalog()
+            .is_ok_and(|(_, c)| c.get(b"DSS").is_some_and(|d| old.resolve_dict(d).is_ok()))
+    })
+}
+
+/// A PAdES signature's level (ETSI EN 319 142-1 §6): B-T with an intact signature
+/// timestamp or a document timestamp after it; B-LT when the document also has a DSS;
+/// B-LTA when a document timestamp after the signature covers a DSS.
+fn level(
+    r: &SignatureReport,
+    doc_timestamps: &[DocumentTimestampEnd],
+    dss: bool,
+) -> Option<&'static str> {
     if r.kind != "signature" || r.sub_filter.as_deref() != Some("ETSI.CAdES.detached") {
         return None;
     }
-    let end = r.byte_range.get(2..4).map_or(0, |x| (x[0] + x[1]) as u64);
-    let later_ts = doc_ts_ends.iter().any(|&e| e > end);
-    let sig_ts = r
-        .timestamp
-        .as_ref()
-        .is_some_and(|t| t.verdict == Verdict::Valid);
-    Some(match (sig_ts || later_ts, dss, later_ts) {
-        (false, _, _) => "B-B",
-        (true, false, _) => "B-T",
-        (true, true, false) => "B-LT",
-        (true, true, true) => {
-            if sig_ts {
-                "B-LTA"
-            } else {
-                "B-LT"
-            }
-        }
+    let end = r
+        .byte_range
+        .get(2..4)
+        .map_or(0, |x| x[0].saturating_add(x[1]));
+    let mut later = doc_timestamps.iter().filter(|t| t.end > end).peekable();
+    let timed = later.peek().is_some()
+        || r.timestamp
+            .as_ref()
+            .is_some_and(|t| t.verdict != Verdict::Invalid);
+    Some(if !timed {
+        "B-B"
+    } else if !dss {
+        "B-T"
+    } else if later.any(|t| t.covers_dss) {
+        "B-LTA"
+    } else {
+        "B-LT"
     })
 }
 
@@ -398,8 +467,21 @@ impl<S: Source> Context<'_, S> {
             ));
             return finish(r);
         };
-        let range_digest = match integrity::hash_ranges(source, &range.ranges, &[range_alg]) {
-            Ok(mut d) => d.pop().map(|(_, v)| v).unwrap_or_default(),
+        let cached = self
+            .options
+            .digests
+            .as_ref()
+            .and_then(|c| c.get(&range.ranges, range_alg));
+        let hashed = match cached {
+            Some(digest) => Ok(digest),
+            None => integrity::hash_ranges(source, &range.ranges, &[range_alg])
+                .map(|mut d| d.pop().map(|(_, v)| v).unwrap_or_default()),
+        };
+        if let (Some(cache), Ok(digest)) = (&self.options.digests, &hashed) {
+            cache.insert(range.ranges, range_alg, digest.clone());
+        }
+        let range_digest = match hashed {
+            Ok(d) => d,
             Err(e) => {
                 r.reasons.push(Reason::new(
                     "BYTE_RANGE_INVALID",
@@ -748,6 +830,10 @@ impl<S: Source> Context<'_, S> {
                 .map(|c| c.cert.clone())
                 .collect(),
         };
+        if let Some(evidence) = &self.options.evidence {
+            evidence.add_path(built.path.iter().map(|c| &c.cert));
+            evidence.add_embedded(&embedded);
+        }
         let (rev, rev_reasons) = revocation::check(
             &built.path,
             &embedded,

@@ -69,6 +69,9 @@ pub struct CertificateSummary {
     pub sha256: String,
     pub not_before: String,
     pub not_after: String,
+    /// `not_after` in Unix seconds (when an archive's timestamp must be renewed).
+    #[serde(skip)]
+    pub not_after_unix: i64,
 }
 
 impl CertificateSummary {
@@ -81,6 +84,7 @@ impl CertificateSummary {
             sha256: c.sha256_fingerprint_hex.clone(),
             not_before: rfc3339(c.not_before),
             not_after: rfc3339(c.not_after),
+            not_after_unix: c.not_after,
         }
     }
 }
