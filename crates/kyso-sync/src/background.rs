@@ -266,6 +266,10 @@ fn deliver_and_fetch(
         backoff: config.sync.backoff(),
         seed: None,
         deadline: None,
+        upgrades: Some(crate::levels::Upgrades::from_settings(
+            home,
+            config.sync.require_timestamp,
+        )),
     };
     let report = engine::sync_once(home, &client, &options, clock)?;
     let added = engine::fetch_inbox(home, &client, clock)?;

@@ -10,6 +10,7 @@
 //! backoff_base_ms = 1000   # first retry delay; doubles per attempt, with jitter
 //! backoff_max_ms = 300000  # never waits longer than this between tries
 //! poll_seconds = 120       # background sync: statuses, inbox, a reachable exchange
+//! require_timestamp = false  # true: a document below its level waits for its timestamp
 //! ```
 //!
 //! The client secret is not here: it lives in the OS keychain ([`secret_account`]).
@@ -50,6 +51,10 @@ pub struct SyncConfig {
     /// inbox documents and a reachable exchange.
     #[serde(default = "default_poll_seconds")]
     pub poll_seconds: u64,
+    /// A document whose timestamp is due is not sent until it has it (and says why);
+    /// false: it is sent at the level it has when its timestamp cannot be had.
+    #[serde(default)]
+    pub require_timestamp: bool,
 }
 
 fn default_workers() -> usize {
@@ -74,6 +79,7 @@ impl Default for SyncConfig {
             backoff_base_ms: default_backoff_base_ms(),
             backoff_max_ms: default_backoff_max_ms(),
             poll_seconds: default_poll_seconds(),
+            require_timestamp: false,
         }
     }
 }
@@ -95,6 +101,7 @@ pub const KEYS: &[&str] = &[
     "sync.backoff-base-ms",
     "sync.backoff-max-ms",
     "sync.poll-seconds",
+    "sync.require-timestamp",
 ];
 
 impl Config {
@@ -142,6 +149,13 @@ impl Config {
             "sync.backoff-base-ms" => self.sync.backoff_base_ms = number(value)?.max(1),
             "sync.backoff-max-ms" => self.sync.backoff_max_ms = number(value)?.max(1),
             "sync.poll-seconds" => self.sync.poll_seconds = number(value)?.clamp(1, 86_400),
+            "sync.require-timestamp" => {
+                self.sync.require_timestamp = match value.trim() {
+                    "true" | "yes" | "1" => true,
+                    "false" | "no" | "0" => false,
+                    other => return Err(invalid(format!("\"{other}\" is not true or false"))),
+                }
+            }
             other => {
                 return Err(invalid(format!(
                     "unknown setting \"{other}\"; known: {}",

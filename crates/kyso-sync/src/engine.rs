@@ -14,16 +14,19 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use kyso_core::Level;
+
 use crate::client::ExchangeClient;
 use crate::edxml;
 use crate::error::SyncError;
+use crate::levels::{FileRaise, Raise, Upgrades, raise_due_files, raise_entry};
 use crate::meta::{DocumentMeta, ResponseFor};
 use crate::store::{OutboxEntry, OutboxState, Store};
 
@@ -76,6 +79,9 @@ pub struct SyncOptions {
     pub seed: Option<u64>,
     /// `run_until_idle` gives up waiting after this long (`None`: until the outbox is empty).
     pub deadline: Option<Duration>,
+    /// Raises documents whose timestamp is due before they are sent ([`crate::levels`]);
+    /// None: documents are sent as they are.
+    pub upgrades: Option<Arc<Upgrades>>,
 }
 
 impl Default for SyncOptions {
@@ -85,6 +91,7 @@ impl Default for SyncOptions {
             backoff: crate::config::SyncConfig::default().backoff(),
             seed: None,
             deadline: None,
+            upgrades: None,
         }
     }
 }
@@ -98,6 +105,13 @@ pub struct Delivery {
     pub receipt_id: Option<String>,
     pub error_code: Option<String>,
     pub error: Option<String>,
+    /// The level it was sent at (or stands at, still queued).
+    pub level: Option<Level>,
+    /// Still below its target level.
+    pub timestamp_due: bool,
+    /// What raising its level did, when it was due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raise: Option<Raise>,
 }
 
 /// The outcome of a sync run.
@@ -115,7 +129,13 @@ pub struct SyncReport {
     pub retries: usize,
     /// New statuses recorded for earlier documents.
     pub statuses_added: usize,
+    /// Documents raised to a higher level before they were sent.
+    pub raised: usize,
+    /// Documents not sent because their timestamp is due (`sync.require-timestamp`).
+    pub waiting_for_timestamp: usize,
     pub deliveries: Vec<Delivery>,
+    /// Signed files on disk whose level was raised, or could not be.
+    pub files: Vec<FileRaise>,
 }
 
 /// Holds the store's sync lock for as long as it lives: one sync at a time per store, across
@@ -153,10 +173,37 @@ pub fn sync_once(
     let _lock = SyncLock::acquire(store.dir())?;
     let mut rng = rng_of(options);
     let mut report = SyncReport::default();
-    deliver_due(home, &store, client, options, clock, &mut rng, &mut report)?;
+    let mut waiting = Vec::new();
+    deliver_due(
+        home,
+        &store,
+        client,
+        options,
+        clock,
+        &mut rng,
+        &mut report,
+        &mut waiting,
+    )?;
+    raise_files(home, options, clock, &mut report)?;
     poll_statuses(home, client, clock, &mut report)?;
     count_queued(&store, &mut report)?;
     Ok(report)
+}
+
+/// Raises the signed files on disk whose timestamp is due.
+fn raise_files(
+    home: &Path,
+    options: &SyncOptions,
+    clock: &dyn Clock,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    if let Some(upgrades) = &options.upgrades {
+        let mut store = Store::open(home)?;
+        report
+            .files
+            .extend(raise_due_files(&mut store, upgrades, clock.now())?);
+    }
+    Ok(())
 }
 
 /// Runs passes until no entry is queued, sleeping until the next one is due; then polls
@@ -173,10 +220,21 @@ pub fn sync_until_idle(
     let started = std::time::Instant::now();
     let mut rng = rng_of(options);
     let mut report = SyncReport::default();
+    // Entries waiting for their timestamp: not what this run waits for.
+    let mut waiting = Vec::new();
     loop {
-        deliver_due(home, &store, client, options, clock, &mut rng, &mut report)?;
+        deliver_due(
+            home,
+            &store,
+            client,
+            options,
+            clock,
+            &mut rng,
+            &mut report,
+            &mut waiting,
+        )?;
         progress(&report);
-        let Some(next) = store.next_due()? else {
+        let Some(next) = store.next_due_except(&waiting)? else {
             break;
         };
         let wait = (next - clock.now()).max(time::Duration::ZERO);
@@ -188,6 +246,7 @@ pub fn sync_until_idle(
         }
         std::thread::sleep(wait.min(Duration::from_secs(60)));
     }
+    raise_files(home, options, clock, &mut report)?;
     poll_statuses(home, client, clock, &mut report)?;
     count_queued(&store, &mut report)?;
     Ok(report)
@@ -207,6 +266,8 @@ fn count_queued(store: &Store, report: &mut SyncReport) -> Result<(), SyncError>
 
 /// Sends every due entry; workers share a queue and each has its own database connection.
 /// An error that concerns the whole exchange (wrong credentials, no secret) stops the run.
+/// Entries left waiting for their timestamp are added to `waiting`.
+#[allow(clippy::too_many_arguments)]
 fn deliver_due(
     home: &Path,
     store: &Store,
@@ -215,6 +276,7 @@ fn deliver_due(
     clock: &dyn Clock,
     rng: &mut StdRng,
     report: &mut SyncReport,
+    waiting: &mut Vec<i64>,
 ) -> Result<(), SyncError> {
     let due: VecDeque<OutboxEntry> = store.due(clock.now())?.into();
     if due.is_empty() {
@@ -247,6 +309,19 @@ fn deliver_due(
         match result {
             Ok(deliveries) => {
                 for (delivery, retried) in deliveries {
+                    if matches!(delivery.raise, Some(Raise::Raised { .. })) {
+                        report.raised += 1;
+                    }
+                    if delivery.state == OutboxState::Queued
+                        && delivery.timestamp_due
+                        && options
+                            .upgrades
+                            .as_ref()
+                            .is_some_and(|u| u.require_timestamp)
+                    {
+                        report.waiting_for_timestamp += 1;
+                        waiting.push(delivery.id);
+                    }
                     match delivery.state {
                         OutboxState::Sent => report.sent += 1,
                         OutboxState::Refused => report.refused += 1,
@@ -298,6 +373,22 @@ fn worker(
         let Some(entry) = next else {
             return Ok(done);
         };
+        // A document whose timestamp is due is raised first, while the exchange cannot
+        // have its message; with `sync.require-timestamp` it waits until it has it.
+        let mut raise = None;
+        let mut entry = entry;
+        if entry.timestamp_due
+            && let Some(upgrades) = &options.upgrades
+            && (upgrades.can_timestamp() || upgrades.require_timestamp)
+        {
+            let (raised, what) = raise_entry(&mut store, upgrades, &entry, clock.now())?;
+            entry = raised;
+            raise = Some(what);
+            if entry.timestamp_due && upgrades.require_timestamp && !entry.send_attempted {
+                done.push((delivery_of(entry, raise), false));
+                continue;
+            }
+        }
         let outcome = deliver(&store, client, &entry);
         let now = clock.now();
         let mut retried = false;
@@ -321,17 +412,27 @@ fn worker(
             Err(e) => store.record_permanent_failure(entry.id, &e, now)?,
         }
         let after = store.outbox_entry(entry.id)?;
-        done.push((
-            Delivery {
-                id: after.id,
-                attachment_name: after.attachment_name,
-                state: after.state,
-                receipt_id: after.receipt_id,
-                error_code: after.last_error_code,
-                error: after.last_error,
-            },
-            retried,
-        ));
+        done.push((delivery_of(after, raise), retried));
+    }
+}
+
+fn delivery_of(entry: OutboxEntry, raise: Option<Raise>) -> Delivery {
+    // Waiting for a timestamp, the reason is the level's.
+    let waiting = entry.state == OutboxState::Queued && entry.timestamp_due;
+    let (error_code, error) = match (waiting, &entry.level_error_code) {
+        (true, Some(_)) => (entry.level_error_code, entry.level_error),
+        _ => (entry.last_error_code, entry.last_error),
+    };
+    Delivery {
+        id: entry.id,
+        attachment_name: entry.attachment_name,
+        state: entry.state,
+        receipt_id: entry.receipt_id,
+        error_code,
+        error,
+        level: entry.level,
+        timestamp_due: entry.timestamp_due,
+        raise,
     }
 }
 
@@ -343,6 +444,7 @@ fn deliver(
 ) -> Result<crate::protocol::Receipt, SyncError> {
     client.upload_blob(store.files(), &entry.document_sha256, entry.size)?;
     let xml = store.edxml_of(entry.id)?;
+    store.mark_send_attempted(entry.id)?;
     client.send_document(&entry.idempotency_key, &xml)
 }
 

@@ -90,6 +90,38 @@ impl FileStore {
         Ok(StoredFile { sha256, size, path })
     }
 
+    /// A private folder in the store for files being made (`store/tmp/`), on the same
+    /// file system as the stored files, so [`FileStore::adopt`] is a rename.
+    pub fn tmp_dir(&self) -> Result<PathBuf, SyncError> {
+        let tmp_dir = self.root.join("tmp");
+        kyso_keys::home::create_private_dir(&tmp_dir)
+            .map_err(|e| SyncError::store_io(tmp_dir.clone(), e))?;
+        Ok(tmp_dir)
+    }
+
+    /// Moves a complete, fsynced file of [`FileStore::tmp_dir`] whose SHA-256 is `sha256`
+    /// into place.
+    pub fn adopt(&self, file: &Path, sha256: &str) -> Result<StoredFile, SyncError> {
+        let size = std::fs::metadata(file)
+            .map_err(|e| SyncError::store_io(file.to_path_buf(), e))?
+            .len();
+        let path = self.path_of(sha256);
+        if path.exists() {
+            let _ = std::fs::remove_file(file);
+        } else {
+            let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+            kyso_keys::home::create_private_dir(&dir)
+                .map_err(|e| SyncError::store_io(dir.clone(), e))?;
+            std::fs::rename(file, &path).map_err(|e| SyncError::store_io(path.clone(), e))?;
+            sync_dir(&dir).map_err(|e| SyncError::store_io(dir.clone(), e))?;
+        }
+        Ok(StoredFile {
+            sha256: sha256.to_string(),
+            size,
+            path,
+        })
+    }
+
     /// Copies the file at `path` into the store.
     pub fn put_file(&self, path: &Path) -> Result<StoredFile, SyncError> {
         let mut file = File::open(path).map_err(|e| SyncError::ReadInput {

@@ -13,6 +13,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use kyso_core::Level;
+
 use crate::edxml;
 use crate::error::SyncError;
 use crate::files::{FileStore, StoredFile};
@@ -20,7 +22,8 @@ use crate::meta::{DocumentMeta, ResponseFor};
 use crate::protocol::{self, InboxItem, Receipt, StatusEntry};
 
 /// Versioned schema; `PRAGMA user_version` is the number of migrations applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE documents (
     sha256      TEXT PRIMARY KEY,
     size        INTEGER NOT NULL,
@@ -90,7 +93,26 @@ CREATE TABLE settings (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+ALTER TABLE outbox ADD COLUMN level TEXT;
+ALTER TABLE outbox ADD COLUMN target_level TEXT;
+ALTER TABLE outbox ADD COLUMN timestamp_due INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN level_error_code TEXT;
+ALTER TABLE outbox ADD COLUMN level_error TEXT;
+ALTER TABLE outbox ADD COLUMN send_attempted INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE timestamps_due (
+    path             TEXT PRIMARY KEY,
+    sha256           TEXT NOT NULL,
+    level            TEXT,
+    target_level     TEXT NOT NULL,
+    recorded_at      TEXT NOT NULL,
+    last_error_code  TEXT,
+    last_error       TEXT
+);
+CREATE INDEX timestamps_due_sha ON timestamps_due(sha256);
+"#,
+];
 
 /// Where an outbox entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -150,6 +172,33 @@ pub struct OutboxEntry {
     pub status: Option<StatusEntry>,
     pub reply_to_inbox: Option<i64>,
     pub queued_at: String,
+    /// The document's PAdES level when it was queued or last raised; None when it holds no
+    /// PAdES signature.
+    pub level: Option<Level>,
+    /// The level it should reach before it is sent ([`kyso_core::settings::SigningSettings`]).
+    pub target_level: Option<Level>,
+    /// Below its target: the sync raises it before sending it ("timestamp due").
+    pub timestamp_due: bool,
+    /// Why the last try to raise it failed (a TSA_… or LTV_… code and the reason).
+    pub level_error_code: Option<String>,
+    pub level_error: Option<String>,
+    /// The exchange may have seen the message (its idempotency key): the document can no
+    /// longer change, whatever its level.
+    pub send_attempted: bool,
+}
+
+/// A signed file on the user's disk below its target level ("timestamp due"), recorded when
+/// it was signed without a trusted time; the sync or `kyso upgrade` raises it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DueFile {
+    pub path: PathBuf,
+    /// The file as signed: it is raised only while it still has these bytes.
+    pub sha256: String,
+    pub level: Option<Level>,
+    pub target_level: Level,
+    pub recorded_at: String,
+    pub last_error_code: Option<String>,
+    pub last_error: Option<String>,
 }
 
 /// One document fetched from the inbox.
@@ -181,12 +230,14 @@ pub struct Store {
     conn: Connection,
     files: FileStore,
     dir: PathBuf,
+    home: PathBuf,
 }
 
 const OUTBOX_COLUMNS: &str = "o.id, o.idempotency_key, o.document_sha256, o.attachment_name, \
      d.size, o.document_id, o.subject, o.state, o.attempts, o.next_attempt_ms, \
      o.last_error_code, o.last_error, r.receipt_id, r.received_at, o.reply_to_inbox, o.queued_at, \
-     s.code, s.description, s.timestamp, s.staff";
+     s.code, s.description, s.timestamp, s.staff, o.level, o.target_level, o.timestamp_due, \
+     o.level_error_code, o.level_error, o.send_attempted";
 
 /// Each entry with its document, its receipt and its newest status, in one query.
 const OUTBOX_FROM: &str = "outbox o JOIN documents d ON d.sha256 = o.document_sha256 \
@@ -215,6 +266,7 @@ impl Store {
             conn,
             files: FileStore::new(&dir),
             dir,
+            home: home.to_path_buf(),
         };
         store.migrate()?;
         Ok(store)
@@ -274,6 +326,9 @@ impl Store {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "document.pdf".to_string());
         let key = uuid::Uuid::new_v4().to_string();
+        let level = stored_level(&stored.path);
+        let target = self.target_level_of(&stored.sha256)?;
+        let due = level.is_some_and(|l| l < target);
         let message = message_for(meta, &stored, &name, now);
         let xml = edxml::to_xml(&message);
         let meta_json = serde_json::to_string(meta).unwrap_or_default();
@@ -286,8 +341,8 @@ impl Store {
         tx.execute(
             "INSERT INTO outbox (idempotency_key, document_sha256, attachment_name, document_id,
                  subject, meta_json, edxml, state, next_attempt_ms, reply_to_inbox, queued_at,
-                 updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?10)",
+                 updated_at, level, target_level, timestamp_due)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
             params![
                 key,
                 stored.sha256,
@@ -298,7 +353,10 @@ impl Store {
                 xml.as_bytes(),
                 unix_ms(now),
                 reply_to,
-                now_text
+                now_text,
+                level.map(Level::name),
+                target.name(),
+                due
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -357,6 +415,23 @@ impl Store {
             |row| row.get(0),
         )?;
         Ok(ms.map(from_unix_ms))
+    }
+
+    /// When the earliest queued entry not in `except` is due, if any.
+    pub fn next_due_except(&self, except: &[i64]) -> Result<Option<OffsetDateTime>, SyncError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT id, next_attempt_ms FROM outbox WHERE state = 'queued'")?;
+        let rows =
+            statement.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))?;
+        let mut next: Option<i64> = None;
+        for row in rows {
+            let (id, ms) = row?;
+            if !except.contains(&id) {
+                next = Some(next.map_or(ms, |n| n.min(ms)));
+            }
+        }
+        Ok(next.map(from_unix_ms))
     }
 
     /// Sent entries whose status may still change (neither refused nor finished).
@@ -521,8 +596,9 @@ impl Store {
         Ok(added)
     }
 
-    /// The user's action on a refused or failed entry: send it again. A refused document gets
-    /// a new idempotency key (the exchange keeps the refused one under the old key).
+    /// The user's action on a refused or failed entry: send it again; on a queued one: try
+    /// it now rather than at its next attempt. A refused document gets a new idempotency key
+    /// (the exchange keeps the refused one under the old key).
     pub fn retry(&mut self, id: i64, now: OffsetDateTime) -> Result<OutboxEntry, SyncError> {
         let entry = self.outbox_entry(id)?;
         let tx = self.conn.transaction()?;
@@ -533,7 +609,10 @@ impl Store {
             )?;
             tx.execute("DELETE FROM receipts WHERE outbox_id = ?1", [id])?;
         }
-        if matches!(entry.state, OutboxState::Refused | OutboxState::Failed) {
+        if matches!(
+            entry.state,
+            OutboxState::Refused | OutboxState::Failed | OutboxState::Queued
+        ) {
             log_attempt(&tx, id, now, "user-retry", None)?;
             tx.execute(
                 "UPDATE outbox SET state = 'queued', next_attempt_ms = ?2, updated_at = ?3
@@ -701,9 +780,193 @@ impl Store {
                 },
                 reply_to_inbox: row.get(14)?,
                 queued_at: row.get(15)?,
+                level: parse_level(row.get(20)?),
+                target_level: parse_level(row.get(21)?),
+                timestamp_due: row.get(22)?,
+                level_error_code: row.get(23)?,
+                level_error: row.get(24)?,
+                send_attempted: row.get(25)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The level a document should reach before it is sent: the target recorded when it
+    /// was signed (its identity's), else the `[signing]` setting.
+    fn target_level_of(&self, sha256: &str) -> Result<Level, SyncError> {
+        let recorded: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT target_level FROM timestamps_due WHERE sha256 = ?1 LIMIT 1",
+                [sha256],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match parse_level(recorded) {
+            Some(level) => Ok(level),
+            None => {
+                let tsa = kyso_core::timestamp::TsaSettings::load(&self.home)?;
+                Ok(kyso_core::settings::SigningSettings::load(&self.home)?
+                    .level_for(None, !tsa.urls.is_empty()))
+            }
+        }
+    }
+
+    /// Records that the signed file at `path` (with these bytes) is below its target level.
+    pub fn record_timestamp_due(
+        &mut self,
+        path: &Path,
+        sha256: &str,
+        level: Level,
+        target: Level,
+        error: Option<(&str, &str)>,
+        now: OffsetDateTime,
+    ) -> Result<(), SyncError> {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        self.conn.execute(
+            "INSERT INTO timestamps_due (path, sha256, level, target_level, recorded_at,
+                 last_error_code, last_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, level = excluded.level,
+                 target_level = excluded.target_level, recorded_at = excluded.recorded_at,
+                 last_error_code = excluded.last_error_code, last_error = excluded.last_error",
+            params![
+                path.to_string_lossy(),
+                sha256,
+                level.name(),
+                target.name(),
+                rfc3339(now),
+                error.map(|e| e.0),
+                error.map(|e| e.1)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The signed files below their target level, oldest first.
+    pub fn timestamps_due(&self) -> Result<Vec<DueFile>, SyncError> {
+        let mut statement = self.conn.prepare(
+            "SELECT path, sha256, level, target_level, recorded_at, last_error_code, last_error
+             FROM timestamps_due ORDER BY recorded_at, path",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(DueFile {
+                path: PathBuf::from(row.get::<_, String>(0)?),
+                sha256: row.get(1)?,
+                level: parse_level(row.get(2)?),
+                target_level: parse_level(row.get(3)?).unwrap_or(Level::Bt),
+                recorded_at: row.get(4)?,
+                last_error_code: row.get(5)?,
+                last_error: row.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The file at `path` is at its target level, or no longer the file that was signed.
+    pub fn clear_timestamp_due(&mut self, path: &Path) -> Result<(), SyncError> {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        self.conn.execute(
+            "DELETE FROM timestamps_due WHERE path = ?1",
+            [path.to_string_lossy()],
+        )?;
+        Ok(())
+    }
+
+    /// The sync is about to send the entry's message: from now on the exchange may know
+    /// its idempotency key, and the document must not change.
+    pub fn mark_send_attempted(&self, id: i64) -> Result<(), SyncError> {
+        self.conn.execute(
+            "UPDATE outbox SET send_attempted = 1 WHERE id = ?1 AND send_attempted = 0",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    /// Raising the entry's level failed: why, and (when it must wait for its timestamp,
+    /// `sync.require-timestamp`) when to try again. Not an upload attempt.
+    pub fn record_level_failure(
+        &mut self,
+        id: i64,
+        code: &str,
+        message: &str,
+        retry_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<(), SyncError> {
+        let tx = self.conn.transaction()?;
+        log_attempt(&tx, id, now, "level", Some(&format!("[{code}] {message}")))?;
+        tx.execute(
+            "UPDATE outbox SET level_error_code = ?2, level_error = ?3, updated_at = ?4
+             WHERE id = ?1",
+            params![id, code, message, rfc3339(now)],
+        )?;
+        if let Some(at) = retry_at {
+            tx.execute(
+                "UPDATE outbox SET next_attempt_ms = ?2 WHERE id = ?1 AND state = 'queued'",
+                params![id, unix_ms(at)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces a queued entry's document by its raised version `stored` (already in the
+    /// file store) at `level`, in one transaction: its hash, its edXML message and its
+    /// idempotency key are new. Refused (Ok(false)) once a send was attempted, when the
+    /// exchange may already hold the old message.
+    pub fn replace_document(
+        &mut self,
+        id: i64,
+        stored: &StoredFile,
+        level: Option<Level>,
+        now: OffsetDateTime,
+    ) -> Result<bool, SyncError> {
+        let entry = self.outbox_entry(id)?;
+        if entry.send_attempted || entry.state != OutboxState::Queued {
+            return Ok(false);
+        }
+        let meta: DocumentMeta = serde_json::from_str(&self.conn.query_row(
+            "SELECT meta_json FROM outbox WHERE id = ?1",
+            [id],
+            |row| row.get::<_, String>(0),
+        )?)
+        .unwrap_or_default();
+        let mut message = message_for(&meta, stored, &entry.attachment_name, now);
+        // The document keeps its identity: only its bytes changed.
+        message.document_id = entry.document_id.clone();
+        let xml = edxml::to_xml(&message);
+        let target = entry.target_level.unwrap_or(Level::Bt);
+        let due = level.is_some_and(|l| l < target);
+        let now_text = rfc3339(now);
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| SyncError::database(e, &self.dir))?;
+        insert_document(&tx, stored, &now_text)?;
+        let changed = tx.execute(
+            "UPDATE outbox SET document_sha256 = ?2, edxml = ?3, idempotency_key = ?4,
+                 level = ?5, timestamp_due = ?6, level_error_code = NULL, level_error = NULL,
+                 updated_at = ?7
+             WHERE id = ?1 AND send_attempted = 0 AND state = 'queued'",
+            params![
+                id,
+                stored.sha256,
+                xml.as_bytes(),
+                uuid::Uuid::new_v4().to_string(),
+                level.map(Level::name),
+                due,
+                now_text
+            ],
+        )?;
+        log_attempt(
+            &tx,
+            id,
+            now,
+            "level",
+            Some(&format!("raised to {}", level.map_or("?", Level::name))),
+        )?;
+        tx.commit().map_err(|e| SyncError::database(e, &self.dir))?;
+        Ok(changed == 1)
     }
 
     /// How many outbox entries are in `state`.
@@ -715,6 +978,17 @@ impl Store {
         )?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
+}
+
+/// A name stored in a level column.
+fn parse_level(text: Option<String>) -> Option<Level> {
+    text.and_then(|t| t.parse().ok())
+}
+
+/// A stored document's level, read offline; None when it holds no PAdES signature (or
+/// cannot be read: it is then sent as it is).
+fn stored_level(path: &Path) -> Option<Level> {
+    kyso_core::level::file_level(path).ok().flatten()
 }
 
 /// The edXML message of a queued document: its header from `meta`, one trace entry for the
@@ -835,4 +1109,57 @@ fn unix_ms(t: OffsetDateTime) -> i64 {
 fn from_unix_ms(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store written by the first schema (before levels) opens, migrated: its entries
+    /// have no level and are not due; once a send was attempted, a document cannot change.
+    #[test]
+    fn a_store_of_the_first_schema_is_migrated_and_a_sent_message_is_frozen() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("store");
+        std::fs::create_dir_all(&dir).unwrap();
+        {
+            let conn = Connection::open(dir.join("kyso.db")).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO documents VALUES ('ab', 3, 't');
+                 INSERT INTO outbox (idempotency_key, document_sha256, attachment_name,
+                     document_id, subject, meta_json, edxml, state, next_attempt_ms,
+                     queued_at, updated_at)
+                 VALUES ('k', 'ab', 'a.pdf', 'd', 's', '{}', x'00', 'queued', 0, 't', 't');",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(home.path()).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let entry = store.outbox_entry(1).unwrap();
+        assert_eq!(
+            (entry.level, entry.timestamp_due, entry.send_attempted),
+            (None, false, false)
+        );
+        store.mark_send_attempted(1).unwrap();
+        assert!(store.outbox_entry(1).unwrap().send_attempted);
+        let raised = StoredFile {
+            sha256: "cd".into(),
+            size: 4,
+            path: dir.join("cd"),
+        };
+        let now = OffsetDateTime::now_utc();
+        assert!(
+            !store
+                .replace_document(1, &raised, Some(Level::Bt), now)
+                .unwrap(),
+            "the exchange may hold the old message: the document stays as sent"
+        );
+        assert_eq!(store.outbox_entry(1).unwrap().document_sha256, "ab");
+    }
 }
