@@ -52,7 +52,8 @@ pub struct AppearanceArgs {
 
 impl AppearanceArgs {
     /// The appearance asked for, with the user's settings; None for an invisible signature.
-    pub fn request(&self) -> Result<Option<AppearanceRequest>, String> {
+    /// The appearance asked for; `identity` picks its own images from the settings.
+    pub fn request(&self, identity: Option<&str>) -> Result<Option<AppearanceRequest>, String> {
         let Some(template) = &self.appearance else {
             return Ok(None);
         };
@@ -97,7 +98,7 @@ impl AppearanceArgs {
             text: self.text.clone(),
             reserve_number: self.reserve_number.then_some(true),
             settings,
-            identity: None,
+            identity: identity.map(str::to_string),
         }))
     }
 }

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use kyso_core::settings::{AppearanceSettings, ConfigFile};
+use kyso_core::settings::{AppearanceSettings, ConfigFile, SigningSettings};
+use kyso_core::timestamp::TsaSettings;
 use kyso_sync::engine::{self, SyncOptions};
 use kyso_sync::{Config, DocumentMeta, Store, SyncError, SystemClock};
 
@@ -13,11 +14,19 @@ use crate::exit;
 #[derive(clap::Subcommand)]
 pub enum ConfigCommand {
     /// Set a setting: exchange.url, exchange.client-id, sync.workers, sync.backoff-base-ms,
-    /// sync.backoff-max-ms, sync.poll-seconds, appearance.image, appearance.seal,
-    /// appearance.seal-size-mm, appearance.box, appearance.anchor-gap,
-    /// appearance.reserve-number, appearance.copy-agency. An empty value clears an
-    /// appearance setting.
-    Set { key: String, value: String },
+    /// sync.backoff-max-ms, sync.poll-seconds, sync.require-timestamp, appearance.image,
+    /// appearance.seal, appearance.seal-size-mm, appearance.box, appearance.anchor-gap,
+    /// appearance.reserve-number, appearance.copy-agency, signing.level, tsa.urls,
+    /// tsa.timeout-seconds, tsa.rate-per-minute, tsa.policy, tsa.hash. An empty value
+    /// clears an appearance or signing setting.
+    Set {
+        key: String,
+        value: String,
+        /// For this identity only (`kyso id list`): signing.level, appearance.image,
+        /// appearance.seal.
+        #[arg(long)]
+        identity: Option<String>,
+    },
     /// Show the settings.
     Show,
 }
@@ -51,8 +60,11 @@ pub struct OutboxArgs {
 
 #[derive(clap::Subcommand)]
 enum OutboxAction {
-    /// Send a refused or failed document again (after fixing what the exchange reported).
+    /// Send a refused or failed document again (after fixing what the exchange reported), or
+    /// a queued one now.
     Retry { id: i64 },
+    /// The signed files whose timestamp is due (raised at the next sync or by `kyso upgrade`).
+    Due,
 }
 
 #[derive(clap::Args)]
@@ -142,12 +154,29 @@ fn print_json<T: serde::Serialize>(value: &T) {
 pub fn config(command: ConfigCommand) -> u8 {
     let home = home();
     let result = (|| -> Result<String, SyncError> {
-        if let ConfigCommand::Set { key, value } = &command {
+        if let ConfigCommand::Set {
+            key,
+            value,
+            identity,
+        } = &command
+        {
+            let identity = identity.as_deref().map(identity_id).transpose()?;
             // Each layer keeps its own section of the one file.
             if key.starts_with("appearance.") {
                 let mut appearance = AppearanceSettings::load(&home)?;
-                appearance.set(key, value)?;
+                match identity.as_deref() {
+                    None => appearance.set(key, value)?,
+                    Some(id) => appearance.set_for_identity(key, value, id)?,
+                }
                 appearance.save(&home)?;
+            } else if key.starts_with("signing.") {
+                let mut signing = SigningSettings::load(&home)?;
+                signing.set(key, value, identity.as_deref())?;
+                signing.save(&home)?;
+            } else if key.starts_with("tsa.") {
+                let mut tsa = TsaSettings::load(&home)?;
+                tsa.set(key, value)?;
+                tsa.save(&home)?;
             } else {
                 let mut config = Config::load(&home)?;
                 config.set(key, value)?;
@@ -157,6 +186,8 @@ pub fn config(command: ConfigCommand) -> u8 {
         // Read back through each layer: what is shown is what Kyso will use.
         Config::load(&home)?;
         AppearanceSettings::load(&home)?;
+        SigningSettings::load(&home)?;
+        TsaSettings::load(&home)?;
         Ok(ConfigFile::load(&home)?.to_text())
     })();
     match result {
@@ -166,6 +197,13 @@ pub fn config(command: ConfigCommand) -> u8 {
         }
         Err(e) => fail(&e, false),
     }
+}
+
+/// The id of the identity named by `query` (an id, a label, a subject: as `kyso sign
+/// --identity`).
+fn identity_id(query: &str) -> Result<String, SyncError> {
+    let registry = kyso_keys::identity::Registry::load()?;
+    Ok(registry.find(query)?.id.clone())
 }
 
 pub fn login(args: LoginArgs) -> u8 {
@@ -259,8 +297,12 @@ pub fn queue(args: QueueArgs) -> u8 {
                 print_json(&entry);
             } else {
                 println!(
-                    "Queued #{}: {} ({}), {} bytes — sent at the next sync.",
-                    entry.id, entry.attachment_name, entry.document_id, entry.size
+                    "Queued #{}: {} ({}), {} bytes, {} — sent at the next sync.",
+                    entry.id,
+                    entry.attachment_name,
+                    entry.document_id,
+                    entry.size,
+                    level_text(&entry)
                 );
             }
             exit::OK
@@ -270,6 +312,23 @@ pub fn queue(args: QueueArgs) -> u8 {
 }
 
 pub fn outbox(args: OutboxArgs) -> u8 {
+    if let Some(OutboxAction::Due) = args.action {
+        return match Store::open(&home()).and_then(|s| s.timestamps_due()) {
+            Ok(due) if args.json => {
+                print_json(&due);
+                exit::OK
+            }
+            Ok(due) if due.is_empty() => {
+                println!("No signed file has a timestamp due.");
+                exit::OK
+            }
+            Ok(_) => {
+                print_due_files();
+                exit::OK
+            }
+            Err(e) => fail(&e, args.json),
+        };
+    }
     let result = (|| {
         let mut store = Store::open(&home())?;
         if let Some(OutboxAction::Retry { id }) = args.action {
@@ -290,15 +349,23 @@ pub fn outbox(args: OutboxArgs) -> u8 {
                         .as_ref()
                         .map(|s| format!("{} {}", s.code, s.description))
                         .unwrap_or_default();
+                    let problem = match (e.timestamp_due, &e.level_error) {
+                        (true, Some(why)) => why.as_str(),
+                        _ => e.last_error.as_deref().unwrap_or(""),
+                    };
                     println!(
-                        "#{:<5} {:<8} {:<40} {} {}",
+                        "#{:<5} {:<8} {:<40} {:<24} {} {}",
                         e.id,
                         format!("{:?}", e.state).to_lowercase(),
                         e.attachment_name,
+                        level_text(e),
                         status,
-                        e.last_error.as_deref().unwrap_or("")
+                        problem
                     );
                 }
+            }
+            if !args.json {
+                print_due_files();
             }
             exit::OK
         }
@@ -319,6 +386,10 @@ pub fn sync(args: SyncArgs) -> u8 {
             backoff: config.sync.backoff(),
             seed: None,
             deadline: args.timeout.map(std::time::Duration::from_secs),
+            upgrades: Some(kyso_sync::Upgrades::from_settings(
+                &home,
+                config.sync.require_timestamp,
+            )),
         };
         if args.once {
             engine::sync_once(&home, &client, &options, &SystemClock)
@@ -342,12 +413,30 @@ pub fn sync(args: SyncArgs) -> u8 {
                         );
                     }
                 }
+                for f in &report.files {
+                    match &f.raise {
+                        kyso_sync::levels::Raise::Raised { level } => println!(
+                            "{}: raised to {}",
+                            f.path.display(),
+                            level.map_or("?", kyso_core::Level::name)
+                        ),
+                        kyso_sync::levels::Raise::Failed { code, message } => {
+                            println!(
+                                "{}: timestamp still due: [{code}] {message}",
+                                f.path.display()
+                            )
+                        }
+                        kyso_sync::levels::Raise::Frozen => {}
+                    }
+                }
                 println!(
-                    "Sent {}, refused {}, failed {}, still queued {}; {} retries, {} new statuses.",
+                    "Sent {}, refused {}, failed {}, still queued {} ({} waiting for a timestamp); {} raised to their level, {} retries, {} new statuses.",
                     report.sent,
                     report.refused,
                     report.failed,
                     report.queued,
+                    report.waiting_for_timestamp,
+                    report.raised,
                     report.retries,
                     report.statuses_added
                 );
@@ -359,6 +448,38 @@ pub fn sync(args: SyncArgs) -> u8 {
             }
         }
         Err(e) => fail(&e, args.json),
+    }
+}
+
+/// "B-T", or "B-B, timestamp due (B-T)".
+fn level_text(e: &kyso_sync::OutboxEntry) -> String {
+    let level = e.level.map_or("no PAdES signature", kyso_core::Level::name);
+    match (e.timestamp_due, e.target_level) {
+        (true, Some(target)) => format!("{level}, timestamp due ({target})"),
+        _ => level.to_string(),
+    }
+}
+
+/// The signed files on disk whose timestamp is due.
+fn print_due_files() {
+    let Ok(due) = Store::open(&home()).and_then(|s| s.timestamps_due()) else {
+        return;
+    };
+    if due.is_empty() {
+        return;
+    }
+    println!("Signed files with a timestamp due (raised at the next sync, or `kyso upgrade`):");
+    for d in &due {
+        println!(
+            "  {} {} → {}{}",
+            d.path.display(),
+            d.level.map_or("?", kyso_core::Level::name),
+            d.target_level,
+            d.last_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        );
     }
 }
 

@@ -393,10 +393,12 @@ pub fn read_pin(
 
 /// Opens the identity `query` (or the default one) for signing; errors as "[CODE] message".
 /// A token PIN or vault signing PIN is asked once here, for the whole batch.
+/// The identity asked for (else the default one), opened for signing, and its id (for the
+/// settings kept per identity: images, level).
 pub fn open_identity_signer(
     query: Option<&str>,
     pin_file: Option<&Path>,
-) -> Result<Box<dyn Signer>, String> {
+) -> Result<(Box<dyn Signer>, String), String> {
     let coded = |e: KeyError| format!("[{}] {e}", e.code());
     let registry = Registry::load().map_err(coded)?;
     let identity = match query {
@@ -422,5 +424,6 @@ pub fn open_identity_signer(
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
         .map_or(kyso_keys::token::DEFAULT_IDLE_TIMEOUT, Duration::from_secs);
-    identity::open_signer(&identity, pin, idle).map_err(coded)
+    let signer = identity::open_signer(&identity, pin, idle).map_err(coded)?;
+    Ok((signer, identity.id))
 }

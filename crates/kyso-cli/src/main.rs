@@ -6,6 +6,7 @@ mod exchange;
 mod id;
 mod passwords;
 mod sign;
+mod timestamp;
 mod token;
 mod trust;
 mod verify;
@@ -56,6 +57,16 @@ enum Command {
     Token(token::TokenCommand),
     /// Verify the signatures of PDFs: integrity, changes, trust, revocation, timestamps.
     Verify(verify::VerifyArgs),
+    /// Add a document timestamp (a trusted time over the whole file) to PDFs.
+    Timestamp(timestamp::TimestampArgs),
+    /// Raise signed PDFs to a PAdES level: b-t, b-lt (validation data), b-lta (archive).
+    Upgrade(timestamp::UpgradeArgs),
+    /// Archives of B-LTA documents: renew their timestamps before they expire.
+    #[command(subcommand)]
+    Archive(timestamp::ArchiveCommand),
+    /// Time-stamping authorities: log in to one that needs a password or a token.
+    #[command(subcommand)]
+    Tsa(timestamp::TsaCommand),
     /// The trust store: trusted roots and stored intermediate CAs.
     Trust(trust::TrustArgs),
     /// Settings: the exchange's address and client id, the sync engine.
@@ -132,6 +143,13 @@ pub struct SignArgs {
     pub json: bool,
     #[command(flatten)]
     pub appearance: appearance::AppearanceArgs,
+    /// A TSA to ask for the signature's time (repeat for fallbacks), instead of tsa.urls.
+    #[arg(long = "tsa", value_name = "URL")]
+    pub tsa: Vec<String>,
+    /// The PAdES level: b-b (no time), b-t (a trusted time), b-lt (and the validation data),
+    /// b-lta (and an archive timestamp). Else signing.level (per identity), else b-t.
+    #[arg(long, value_enum)]
+    pub level: Option<timestamp::LevelArg>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -170,6 +188,10 @@ fn main() -> ExitCode {
         Command::Id(command) => id::run(command),
         Command::Token(command) => token::run(command),
         Command::Verify(args) => verify::run(args),
+        Command::Timestamp(args) => timestamp::timestamp(args),
+        Command::Upgrade(args) => timestamp::upgrade(args),
+        Command::Archive(command) => timestamp::archive(command),
+        Command::Tsa(command) => timestamp::tsa(command),
         Command::Trust(args) => trust::run(args),
         Command::Config(command) => exchange::config(command),
         Command::Login(args) => exchange::login(args),

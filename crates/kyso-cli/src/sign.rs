@@ -5,8 +5,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use kyso_core::sign::{DigestChoice, SchemeChoice};
-use kyso_core::{SignOptions, SubFilterChoice};
+use kyso_core::sign::{DigestChoice, SchemeChoice, Shortfall};
+use kyso_core::upgrade::UpgradeContext;
+use kyso_core::{Level, SignOptions, SubFilterChoice};
 use rayon::prelude::*;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -38,9 +39,19 @@ struct FileResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     reserved_fields: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<Level>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_level: Option<Level>,
+    /// Below the target level: why (a timestamp is due).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shortfall: Option<Shortfall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// What the engine said, for the store.
+    #[serde(skip)]
+    outcome: Option<kyso_core::SignOutcome>,
 }
 
 pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
@@ -66,12 +77,43 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
     }
     let jobs = plan_outputs(&inputs, args.output.as_deref(), args.out_dir.as_deref());
 
-    let signer = match open_signer(&args) {
+    let (signer, identity) = match open_signer(&args) {
         Ok(s) => s,
         Err(message) => {
             eprintln!("kyso: {message}");
             return exit::KEY_SOURCE;
         }
+    };
+    let home = kyso_keys::home::kyso_home();
+    // The level: --level, else the identity's setting, else the general one (B-T).
+    let target = match args.level {
+        Some(level) => level.into(),
+        None => match kyso_core::settings::target_level(
+            &home,
+            identity.as_deref(),
+            !args.tsa.is_empty(),
+        ) {
+            Ok(level) => level,
+            Err(e) => {
+                eprintln!("kyso: [{}] {e}", e.code());
+                return exit::USAGE;
+            }
+        },
+    };
+    let context = if target.needs_timestamp() {
+        match UpgradeContext::from_settings(
+            &home,
+            &args.tsa,
+            crate::timestamp::progress_printer(args.json),
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("kyso: [{}] {e}", e.code());
+                return exit::USAGE;
+            }
+        }
+    } else {
+        UpgradeContext::offline()
     };
     let pdf_password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
         Ok(p) => p,
@@ -80,7 +122,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
             return exit::USAGE;
         }
     };
-    let appearance = match args.appearance.request() {
+    let appearance = match args.appearance.request(identity.as_deref()) {
         Ok(a) => a,
         Err(message) => {
             eprintln!("kyso: {message}");
@@ -112,6 +154,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         // The user's stored intermediates complete a chain the key source lacks.
         intermediates: kyso_core::TrustStore::default_location().intermediates_der(),
         appearance,
+        timestamper: None,
     };
 
     let show_progress = !args.json && jobs.len() > 1 && std::io::stderr().is_terminal();
@@ -137,7 +180,14 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
                 options.signing_time = Some(OffsetDateTime::now_utc().to_offset(local_offset));
                 to_result(
                     job,
-                    kyso_core::sign_file(&job.input, output, signer.as_ref(), &options),
+                    kyso_core::upgrade::sign_at_level(
+                        &job.input,
+                        output,
+                        signer.as_ref(),
+                        &options,
+                        target,
+                        &context,
+                    ),
                 )
             }
         }
@@ -170,6 +220,10 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         }
     }
 
+    let outcomes: Vec<kyso_core::SignOutcome> =
+        results.iter().filter_map(|r| r.outcome.clone()).collect();
+    record_due(&home, &outcomes);
+
     let failed = results.iter().filter(|r| !r.ok).count();
     for r in &results {
         if args.json {
@@ -177,13 +231,23 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         } else if r.ok {
             let output = r.output.as_deref().unwrap_or(Path::new("?"));
             println!(
-                "OK    {} -> {} ({})",
+                "OK    {} -> {} ({}, {})",
                 r.input.display(),
                 output.display(),
-                r.field.as_deref().unwrap_or("")
+                r.field.as_deref().unwrap_or(""),
+                r.level.map_or("?", Level::name)
             );
             for w in &r.warnings {
                 println!("      warning: {w}");
+            }
+            if let Some(s) = &r.shortfall {
+                println!(
+                    "      {} asked, {} reached: [{}] {}; timestamp due, added at the next sync or by `kyso upgrade`",
+                    r.target_level.map_or("?", Level::name),
+                    r.level.map_or("?", Level::name),
+                    s.code,
+                    s.message
+                );
             }
         } else {
             println!(
@@ -208,9 +272,21 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
     }
 }
 
+/// Records in the store each signed file below its target level: a timestamp is due. A
+/// store that cannot be opened is said, not fatal (the files are signed).
+fn record_due(home: &Path, outcomes: &[kyso_core::SignOutcome]) {
+    if let Err(e) = kyso_sync::levels::record_due(home, outcomes) {
+        eprintln!(
+            "kyso: [{}] the timestamps due cannot be recorded: {e}",
+            e.code()
+        );
+    }
+}
+
 fn to_result(job: &Job, result: Result<kyso_core::SignOutcome, kyso_core::Error>) -> FileResult {
     match result {
         Ok(outcome) => FileResult {
+            outcome: Some(outcome.clone()),
             input: job.input.clone(),
             ok: true,
             output: Some(outcome.output),
@@ -220,6 +296,9 @@ fn to_result(job: &Job, result: Result<kyso_core::SignOutcome, kyso_core::Error>
             warnings: outcome.warnings,
             visible: outcome.visible,
             reserved_fields: outcome.reserved_fields,
+            level: Some(outcome.level),
+            target_level: Some(outcome.target_level),
+            shortfall: outcome.shortfall,
             code: None,
             error: None,
         },
@@ -238,20 +317,27 @@ fn failure(input: &Path, code: &str, message: String) -> FileResult {
         warnings: Vec::new(),
         visible: None,
         reserved_fields: Vec::new(),
+        level: None,
+        target_level: None,
+        shortfall: None,
         code: Some(code.to_string()),
         error: Some(message),
+        outcome: None,
     }
 }
 
-fn open_signer(args: &SignArgs) -> Result<Box<dyn kyso_keys::Signer>, String> {
+/// The key source, and the identity's id when it is one (None for a .p12 file).
+fn open_signer(args: &SignArgs) -> Result<(Box<dyn kyso_keys::Signer>, Option<String>), String> {
     let Some(p12) = &args.p12 else {
         // --identity ID, else the default identity (vault or token).
-        return crate::id::open_identity_signer(args.identity.as_deref(), args.pin_file.as_deref());
+        let (signer, id) =
+            crate::id::open_identity_signer(args.identity.as_deref(), args.pin_file.as_deref())?;
+        return Ok((signer, Some(id)));
     };
     let password = passwords::p12_password(args.p12_password_file.as_deref(), p12)
         .map_err(|e| format!("{e:#}"))?;
     kyso_keys::Pkcs12Signer::open(p12, &password)
-        .map(|s| Box::new(s) as Box<dyn kyso_keys::Signer>)
+        .map(|s| (Box::new(s) as Box<dyn kyso_keys::Signer>, None))
         .map_err(|e| format!("[{}] {e}", e.code()))
 }
 

@@ -76,6 +76,8 @@ pub fn run(args: VerifyArgs) -> u8 {
         store: Some(TrustStore::default_location()),
         fetcher,
         now,
+        evidence: None,
+        digests: None,
     };
     let mut codes = Vec::new();
     for file in &args.files {
@@ -193,6 +195,9 @@ fn reason_vi(code: &str) -> &'static str {
         "TIMESTAMP_MALFORMED" | "TIMESTAMP_IMPRINT_MISMATCH" => "Dấu thời gian không hợp lệ",
         "TSA_NOT_TIMESTAMPING" => "Chứng thư không phải của đơn vị cấp dấu thời gian",
         "SIGNING_TIME_CLAIMED" => "Thời gian ký do người ký tự khai, chưa có dấu thời gian",
+        "SIGNED_BEFORE_TIMESTAMP" => {
+            "Dấu thời gian tài liệu chứng minh chữ ký đã có trước thời điểm đó"
+        }
         "APPENDED_BYTES" => "Có dữ liệu được nối thêm sau phiên bản cuối",
         "NO_SIGNATURES" => "Tài liệu không có chữ ký",
         "CMS_CONTENT_TYPE_MISMATCH" => "Kiểu nội dung đã ký không khớp",

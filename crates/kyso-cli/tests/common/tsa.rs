@@ -1,21 +1,30 @@
 //! The local RFC 3161 TSA of the tests: tests/tsa/tsa_server.py answering with `openssl ts
 //! -reply`, its certificate (critical EKU timeStamping) issued by the test PKI's
-//! intermediate by tests/tsa/make-tsa.sh.
+//! intermediate by tests/tsa/make-tsa.sh. The server also plays the misbehaving TSAs
+//! (`--mode reject`, `wrong-imprint`, `wrong-nonce`, `no-eku`, `slow`, `auth`,
+//! `rate-limit`, `http-error`: see its --help).
 
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::{KillOnDrop, fixtures, repo, run_ok};
 
-/// The local TSA, killed when dropped.
+/// A local TSA, killed when dropped.
 pub struct Tsa {
     _server: KillOnDrop,
     pub url: String,
+    pub port: u16,
 }
 
 impl Tsa {
+    /// The good TSA, its certificate made in `dir/tsa`.
     pub fn start(dir: &Path) -> Self {
+        Tsa::serve(&Tsa::make(dir), &[])
+    }
+
+    /// Makes the TSA certificates (the good one and the misbehaving ones) in `dir/tsa`.
+    pub fn make(dir: &Path) -> PathBuf {
         let tsa_dir = dir.join("tsa");
         run_ok(
             "bash",
@@ -26,9 +35,22 @@ impl Tsa {
             ],
             dir,
         );
+        tsa_dir
+    }
+
+    /// Serves the TSA of `tsa_dir` (made by [`Tsa::make`], or a folder with the same
+    /// files) on a free port, with tsa_server.py's `args` (`--mode reject`, …).
+    pub fn serve(tsa_dir: &Path, args: &[&str]) -> Self {
+        Tsa::serve_on(tsa_dir, 0, args)
+    }
+
+    /// The same on `port` (0: a free one), to start a TSA again where it was.
+    pub fn serve_on(tsa_dir: &Path, port: u16, args: &[&str]) -> Self {
         let mut child = Command::new(&fixtures().python)
             .arg(repo().join("tests/tsa/tsa_server.py"))
-            .arg(&tsa_dir)
+            .arg(tsa_dir)
+            .args(["--port", &port.to_string(), "--quiet"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -36,7 +58,7 @@ impl Tsa {
             .expect("start tests/tsa/tsa_server.py");
         let stdout = child.stdout.take().expect("stdout");
         let server = KillOnDrop(child);
-        // The server prints the port it bound (port 0: a free one) once it listens.
+        // The server prints the port it bound once it listens.
         let mut line = String::new();
         std::io::BufReader::new(stdout)
             .read_line(&mut line)
@@ -48,6 +70,7 @@ impl Tsa {
         Tsa {
             _server: server,
             url: format!("http://127.0.0.1:{port}/"),
+            port,
         }
     }
 }

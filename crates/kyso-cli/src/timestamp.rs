@@ -1,0 +1,624 @@
+//! `kyso timestamp`, `kyso upgrade`, `kyso archive renew` and `kyso tsa login`: trusted
+//! time and long-term validation for signed documents (PAdES B-T, B-LT, B-LTA). Batches run
+//! in parallel with a progress bar; one failing file does not stop the others; exit codes
+//! and `--json` lines as for `kyso sign`.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use kyso_core::Level;
+use kyso_core::timestamp::{TsaAuth, TsaProgress, TsaSettings};
+use kyso_core::upgrade::{Renewal, UpgradeContext, UpgradeOutcome};
+use rayon::prelude::*;
+
+use crate::exit;
+
+/// A PAdES level on the command line.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    #[value(name = "b-b")]
+    Bb,
+    #[value(name = "b-t")]
+    Bt,
+    #[value(name = "b-lt")]
+    Blt,
+    #[value(name = "b-lta")]
+    Blta,
+}
+
+impl From<LevelArg> for Level {
+    fn from(l: LevelArg) -> Level {
+        match l {
+            LevelArg::Bb => Level::Bb,
+            LevelArg::Bt => Level::Bt,
+            LevelArg::Blt => Level::Blt,
+            LevelArg::Blta => Level::Blta,
+        }
+    }
+}
+
+/// Where each input's result goes.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct Destination {
+    /// Output file (only with a single input).
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    /// Output folder: each input keeps its name there.
+    #[arg(long = "out-dir")]
+    out_dir: Option<PathBuf>,
+    /// Replace each input by its new version (written beside it, then renamed).
+    #[arg(long = "in-place")]
+    in_place: bool,
+}
+
+#[derive(clap::Args)]
+pub struct TimestampArgs {
+    /// Signed (or unsigned) PDFs; a folder takes the PDFs in it.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    destination: Destination,
+    /// A TSA to ask (repeat for fallbacks), instead of tsa.urls.
+    #[arg(long = "tsa", value_name = "URL")]
+    tsa: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct UpgradeArgs {
+    /// Signed PDFs; a folder takes the PDFs in it.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    destination: Destination,
+    /// b-t: a document timestamp when the signature has no time; b-lt: and the validation
+    /// data (fetched now); b-lta: and an archive timestamp (on a B-LTA file: the next round).
+    #[arg(long, value_enum)]
+    level: LevelArg,
+    /// A TSA to ask (repeat for fallbacks), instead of tsa.urls.
+    #[arg(long = "tsa", value_name = "URL")]
+    tsa: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ArchiveCommand {
+    /// Add the next archive round (DSS and document timestamp) to every B-LTA PDF under DIR
+    /// whose last timestamp's certificate expires within --before.
+    Renew(RenewArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RenewArgs {
+    /// The archive folder (searched recursively).
+    dir: PathBuf,
+    /// Renew what expires within this long: 90d, 12w, 6m, 1y (days by default).
+    #[arg(long, default_value = "90d", value_parser = parse_horizon)]
+    before: i64,
+    /// Say what would be renewed; change nothing.
+    #[arg(long = "dry-run")]
+    dry_run: bool,
+    /// A TSA to ask (repeat for fallbacks), instead of tsa.urls.
+    #[arg(long = "tsa", value_name = "URL")]
+    tsa: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Subcommand)]
+pub enum TsaCommand {
+    /// Store the password (or token) of a TSA in the OS keychain and remember how to log in.
+    Login(TsaLoginArgs),
+}
+
+#[derive(clap::Args)]
+pub struct TsaLoginArgs {
+    /// The TSA's address, as in tsa.urls.
+    url: String,
+    /// The user name (HTTP basic authentication).
+    #[arg(long, conflicts_with = "bearer")]
+    user: Option<String>,
+    /// The secret is a bearer token.
+    #[arg(long)]
+    bearer: bool,
+    /// File holding the password or token (else KYSO_TSA_SECRET, else a prompt).
+    #[arg(long = "password-file")]
+    password_file: Option<PathBuf>,
+}
+
+/// "90d" → seconds. Days when no unit is given.
+fn parse_horizon(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, "d"),
+    };
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\": give a duration such as 90d, 12w, 6m or 1y"))?;
+    let days = match unit {
+        "d" => 1,
+        "w" => 7,
+        "m" => 30,
+        "y" => 365,
+        _ => return Err(format!("\"{text}\": the unit is d, w, m or y")),
+    };
+    Ok(n.saturating_mul(days).saturating_mul(86_400))
+}
+
+/// Shows the TSA's progress on standard error: whom Kyso asks (on a terminal), waits and
+/// fallbacks (always, unless `json`).
+pub fn progress_printer(json: bool) -> impl Fn(&TsaProgress) + Send + Sync + 'static {
+    let terminal = std::io::stderr().is_terminal();
+    move |p: &TsaProgress| match p {
+        TsaProgress::Asking { url, index, count } if terminal && !json => {
+            eprintln!("kyso: đang hỏi TSA / asking the TSA {url} ({index}/{count})…");
+        }
+        TsaProgress::Waiting { url, seconds } if !json => {
+            eprintln!("kyso: chờ / waiting {seconds} s for {url} (rate limit)");
+        }
+        TsaProgress::Failed { url, reason } if !json => {
+            eprintln!("kyso: {url}: {reason}");
+        }
+        _ => {}
+    }
+}
+
+/// An input and where its result goes (or why it cannot go there).
+type FileJob = (PathBuf, Result<PathBuf, String>);
+
+/// One file's result line.
+#[derive(serde::Serialize)]
+struct FileResult {
+    input: PathBuf,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    before: Option<Level>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after: Option<Level>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    steps: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renewal: Option<Renewal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl FileResult {
+    fn done(outcome: UpgradeOutcome) -> FileResult {
+        FileResult {
+            input: outcome.input,
+            ok: true,
+            output: Some(outcome.output),
+            before: outcome.before,
+            after: outcome.after,
+            steps: outcome.steps,
+            sha256: Some(outcome.output_sha256_hex),
+            renewal: None,
+            code: None,
+            error: None,
+        }
+    }
+
+    fn failed(input: &Path, code: &str, error: String) -> FileResult {
+        FileResult {
+            input: input.to_path_buf(),
+            ok: false,
+            output: None,
+            before: None,
+            after: None,
+            steps: Vec::new(),
+            sha256: None,
+            renewal: None,
+            code: Some(code.to_string()),
+            error: Some(error),
+        }
+    }
+}
+
+pub fn timestamp(args: TimestampArgs) -> u8 {
+    let Some((jobs, context)) = prepare(&args.files, &args.destination, &args.tsa, args.json)
+    else {
+        return exit::USAGE;
+    };
+    let Some(timestamper) = context.timestamper.clone() else {
+        eprintln!(
+            "kyso: [TSA_NOT_CONFIGURED] {}",
+            kyso_core::timestamp::TsaFailure::NotConfigured
+        );
+        return exit::USAGE;
+    };
+    let results = run_batch(&jobs, args.json, |input, output| {
+        kyso_core::upgrade::timestamp_file(input, output, &timestamper)
+            .map(FileResult::done)
+            .unwrap_or_else(|e| FileResult::failed(input, e.code(), e.to_string()))
+    });
+    finish(&results, args.json, None)
+}
+
+pub fn upgrade(args: UpgradeArgs) -> u8 {
+    let Some((jobs, context)) = prepare(&args.files, &args.destination, &args.tsa, args.json)
+    else {
+        return exit::USAGE;
+    };
+    let level: Level = args.level.into();
+    let results = run_batch(&jobs, args.json, |input, output| {
+        kyso_core::upgrade::upgrade_file(input, output, level, &context)
+            .map(FileResult::done)
+            .unwrap_or_else(|e| FileResult::failed(input, e.code(), e.to_string()))
+    });
+    finish(&results, args.json, Some(level))
+}
+
+pub fn archive(command: ArchiveCommand) -> u8 {
+    let ArchiveCommand::Renew(args) = command;
+    let home = kyso_keys::home::kyso_home();
+    let context = match UpgradeContext::from_settings(&home, &args.tsa, progress_printer(args.json))
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("kyso: [{}] {e}", e.code());
+            return exit::USAGE;
+        }
+    };
+    let mut files = Vec::new();
+    if let Err(e) = pdfs_under(&args.dir, &mut files) {
+        eprintln!("kyso: [INPUT_UNREADABLE] {}: {e}", args.dir.display());
+        return exit::SOME_FAILED;
+    }
+    files.sort();
+    let horizon = context.verify.now.saturating_add(args.before);
+    let jobs: Vec<FileJob> = files.into_iter().map(|f| (f.clone(), Ok(f))).collect();
+    let results = run_batch(&jobs, args.json, |input, _| {
+        let renewal = match kyso_core::upgrade::renewal(input, horizon, &context.verify) {
+            Ok(r) => r,
+            Err(e) => return FileResult::failed(input, e.code(), e.to_string()),
+        };
+        let mut result = match (&renewal, args.dry_run) {
+            (Renewal::Due { .. }, false) => {
+                match kyso_core::upgrade::upgrade_file(input, input, Level::Blta, &context) {
+                    Ok(outcome) => FileResult::done(outcome),
+                    Err(e) => FileResult::failed(input, e.code(), e.to_string()),
+                }
+            }
+            // Nothing to do, or only to say.
+            _ => FileResult {
+                ok: true,
+                code: None,
+                error: None,
+                ..FileResult::failed(input, "", String::new())
+            },
+        };
+        result.renewal = Some(renewal);
+        result
+    });
+    if !args.json {
+        let due = results
+            .iter()
+            .filter(|r| matches!(r.renewal, Some(Renewal::Due { .. })))
+            .count();
+        let verb = if args.dry_run { "to renew" } else { "renewed" };
+        println!(
+            "{due} {verb}, {} in all under {}",
+            results.len(),
+            args.dir.display()
+        );
+    }
+    finish(&results, args.json, None)
+}
+
+pub fn tsa(command: TsaCommand) -> u8 {
+    let TsaCommand::Login(args) = command;
+    let home = kyso_keys::home::kyso_home();
+    let url = args.url.trim().to_string();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        eprintln!("kyso: {url}: a TSA address starts with http:// or https://");
+        return exit::USAGE;
+    }
+    if !args.bearer && args.user.is_none() {
+        eprintln!("kyso: give --user NAME (a password) or --bearer (a token)");
+        return exit::USAGE;
+    }
+    let secret = match read_secret(args.password_file.as_deref()) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("kyso: {message}");
+            return exit::USAGE;
+        }
+    };
+    let result = (|| -> Result<TsaSettings, String> {
+        let mut settings = TsaSettings::load(&home).map_err(|e| format!("[{}] {e}", e.code()))?;
+        kyso_keys::keychain::store_secret(&kyso_core::timestamp::secret_account(&url), &secret)
+            .map_err(|e| format!("[{}] {e}", e.code()))?;
+        settings.auth.insert(
+            url.clone(),
+            TsaAuth {
+                kind: if args.bearer { "bearer" } else { "basic" }.into(),
+                user: args.user.clone(),
+            },
+        );
+        settings
+            .save(&home)
+            .map_err(|e| format!("[{}] {e}", e.code()))?;
+        Ok(settings)
+    })();
+    match result {
+        Ok(settings) => {
+            println!("Đã lưu / stored: the secret of {url} is in the OS keychain");
+            if !settings.urls.contains(&url) {
+                println!(
+                    "note: {url} is not in tsa.urls; add it with `kyso config set tsa.urls {url}`"
+                );
+            }
+            exit::OK
+        }
+        Err(message) => {
+            eprintln!("kyso: {message}");
+            exit::SOME_FAILED
+        }
+    }
+}
+
+fn read_secret(file: Option<&Path>) -> Result<zeroize::Zeroizing<String>, String> {
+    let text = match file {
+        Some(path) => zeroize::Zeroizing::new(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("{}: cannot read it: {e}", path.display()))?,
+        ),
+        None => match std::env::var("KYSO_TSA_SECRET") {
+            Ok(s) => zeroize::Zeroizing::new(s),
+            Err(_) => zeroize::Zeroizing::new(
+                rpassword::prompt_password("Mật khẩu TSA / TSA password or token: ")
+                    .map_err(|e| format!("cannot read the secret from the terminal: {e}"))?,
+            ),
+        },
+    };
+    let trimmed = text.trim_end_matches(['\r', '\n']);
+    if trimmed.is_empty() {
+        return Err("the secret is empty".into());
+    }
+    Ok(zeroize::Zeroizing::new(trimmed.to_string()))
+}
+
+/// The inputs with their outputs, and the upgrade context from the settings. None (after
+/// saying why) on a usage error.
+fn prepare(
+    files: &[PathBuf],
+    destination: &Destination,
+    tsa: &[String],
+    json: bool,
+) -> Option<(Vec<FileJob>, UpgradeContext)> {
+    let mut inputs = Vec::new();
+    for f in files {
+        if f.is_dir() {
+            let mut found = Vec::new();
+            if let Err(e) = pdfs_in(f, &mut found) {
+                eprintln!("kyso: {}: cannot list the folder: {e}", f.display());
+                return None;
+            }
+            found.sort();
+            inputs.extend(found);
+        } else {
+            inputs.push(f.clone());
+        }
+    }
+    if inputs.is_empty() {
+        eprintln!("kyso: no PDF files");
+        return None;
+    }
+    if destination.output.is_some() && inputs.len() != 1 {
+        eprintln!("kyso: -o/--output takes a single input; use --out-dir or --in-place");
+        return None;
+    }
+    if let Some(dir) = &destination.out_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!(
+            "kyso: [OUTPUT_UNWRITABLE] {}: cannot create the output folder: {e}",
+            dir.display()
+        );
+        return None;
+    }
+    let mut taken = HashSet::new();
+    let jobs = inputs
+        .into_iter()
+        .map(|input| {
+            let target = match (&destination.output, &destination.out_dir) {
+                (Some(o), _) => o.clone(),
+                (None, Some(dir)) => dir.join(input.file_name().unwrap_or_default()),
+                (None, None) => input.clone(),
+            };
+            let output = if taken.insert(target.clone()) {
+                Ok(target)
+            } else {
+                Err(format!(
+                    "{}: another input already writes {}; rename one of them",
+                    input.display(),
+                    target.display()
+                ))
+            };
+            (input, output)
+        })
+        .collect();
+    let home = kyso_keys::home::kyso_home();
+    match UpgradeContext::from_settings(&home, tsa, progress_printer(json)) {
+        Ok(context) => Some((jobs, context)),
+        Err(e) => {
+            eprintln!("kyso: [{}] {e}", e.code());
+            None
+        }
+    }
+}
+
+/// The *.pdf files of a folder (not recursive).
+fn pdfs_in(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file() && is_pdf(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The *.pdf files under a folder, recursively (an archive's tree).
+fn pdfs_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            pdfs_under(&path, out)?;
+        } else if kind.is_file() && is_pdf(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_pdf(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("pdf"))
+}
+
+/// Runs `one` on every job in parallel (network waits overlap), with a progress bar on a
+/// terminal; results in the jobs' order.
+fn run_batch(
+    jobs: &[FileJob],
+    json: bool,
+    one: impl Fn(&Path, &Path) -> FileResult + Sync,
+) -> Vec<FileResult> {
+    let bar = if !json && jobs.len() > 1 && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(jobs.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let run = |(input, output): &FileJob| {
+        let result = match output {
+            Ok(output) => one(input, output),
+            Err(message) => FileResult::failed(input, "OUTPUT_CONFLICT", message.clone()),
+        };
+        bar.inc(1);
+        result
+    };
+    let workers = std::thread::available_parallelism().map_or(4, |n| n.get() * 4);
+    let results = match rayon::ThreadPoolBuilder::new().num_threads(workers).build() {
+        Ok(pool) => pool.install(|| jobs.par_iter().map(run).collect()),
+        Err(_) => jobs.iter().map(run).collect(),
+    };
+    bar.finish_and_clear();
+    results
+}
+
+/// Prints the results, keeps the store's "timestamp due" records true, and gives the exit
+/// code. `level` is the level asked for (upgrades).
+fn finish(results: &[FileResult], json: bool, level: Option<Level>) -> u8 {
+    update_due(results);
+    let failed = results.iter().filter(|r| !r.ok).count();
+    for r in results {
+        if json {
+            println!("{}", serde_json::to_string(r).unwrap_or_default());
+        } else if r.ok {
+            let name = |l: Option<Level>| l.map_or("—", Level::name);
+            match (&r.output, &r.renewal) {
+                (None, Some(renewal)) => {
+                    println!("      {} {}", r.input.display(), describe(renewal))
+                }
+                (output, _) => println!(
+                    "OK    {} -> {} ({} → {}{})",
+                    r.input.display(),
+                    output.as_deref().unwrap_or(Path::new("?")).display(),
+                    name(r.before),
+                    name(r.after),
+                    if r.steps.is_empty() {
+                        ", unchanged".to_string()
+                    } else {
+                        format!(": {}", r.steps.join(", "))
+                    }
+                ),
+            }
+            if let (Some(asked), Some(after)) = (level, r.after)
+                && after < asked
+            {
+                println!("      warning: {after} reached, {asked} asked");
+            }
+        } else {
+            println!(
+                "FAIL  [{}] {}",
+                r.code.as_deref().unwrap_or(""),
+                r.error.as_deref().unwrap_or("")
+            );
+        }
+    }
+    if !json && results.len() > 1 {
+        println!(
+            "{} done, {} failed, {} in all",
+            results.len() - failed,
+            failed,
+            results.len()
+        );
+    }
+    if failed == 0 {
+        exit::OK
+    } else {
+        exit::SOME_FAILED
+    }
+}
+
+fn describe(renewal: &Renewal) -> String {
+    match renewal {
+        Renewal::Due { expires } => {
+            format!("due: the last timestamp's certificate expires {expires}")
+        }
+        Renewal::NotYet { expires } => format!("not yet: protected until {expires}"),
+        Renewal::NotAnArchive { level } => format!(
+            "not an archive ({}): `kyso upgrade --level b-lta` first",
+            level.map_or("no PAdES signature", Level::name)
+        ),
+    }
+}
+
+/// A file raised in place is no longer due once it reached its target (or is due at its
+/// new level); files written elsewhere leave their input's record as it is.
+fn update_due(results: &[FileResult]) {
+    let Ok(mut store) = kyso_sync::Store::open(&kyso_keys::home::kyso_home()) else {
+        return;
+    };
+    let Ok(due) = store.timestamps_due() else {
+        return;
+    };
+    let now = time::OffsetDateTime::now_utc();
+    for r in results.iter().filter(|r| r.ok) {
+        let (Some(output), Some(sha)) = (&r.output, &r.sha256) else {
+            continue;
+        };
+        let Some(record) = due.iter().find(|d| {
+            kyso_core::output::same_file(&d.path, &r.input)
+                && kyso_core::output::same_file(&r.input, output)
+        }) else {
+            continue;
+        };
+        let _ = match r.after {
+            Some(after) if after < record.target_level => {
+                store.record_timestamp_due(&record.path, sha, after, record.target_level, None, now)
+            }
+            _ => store.clear_timestamp_due(&record.path),
+        };
+    }
+}
