@@ -69,12 +69,28 @@ fn sign_blocking(mut req: SignRequest, signers: &OpenSigners) -> Result<SignResu
         intermediates: kyso_core::TrustStore::default_location().intermediates_der(),
         ..Default::default()
     };
-    let outcome = kyso_core::sign_file(
+    // The level of the settings (per identity), a trusted time when a TSA answers; when
+    // none does, the document is signed all the same and its timestamp is due.
+    let home = kyso_keys::home::kyso_home();
+    let target = kyso_core::settings::target_level(&home, req.identity_id.as_deref(), false)
+        .map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+    let context = if target.needs_timestamp() {
+        kyso_core::upgrade::UpgradeContext::from_settings(&home, &[], |_| {})?
+    } else {
+        kyso_core::upgrade::UpgradeContext::offline()
+    };
+    let outcome = kyso_core::upgrade::sign_at_level(
         Path::new(&input),
         Path::new(&output),
         signer.as_ref(),
         &options,
+        target,
+        &context,
     );
+    if let Ok(o) = &outcome {
+        // Not fatal: the file is signed; the outbox computes the level again when queued.
+        let _ = kyso_sync::levels::record_due(&home, std::slice::from_ref(o));
+    }
     if outcome.is_err()
         && let Some(id) = &req.identity_id
     {

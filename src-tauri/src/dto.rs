@@ -155,6 +155,14 @@ pub struct SignResult {
     /// Size of the signed file. A JS number is exact up to 2^53 bytes (8 PiB).
     #[ts(type = "number")]
     pub bytes_written: u64,
+    /// The PAdES level reached: "B-B", "B-T", "B-LT", "B-LTA".
+    pub level: String,
+    /// The level asked for by the settings.
+    pub target_level: String,
+    /// Below the target: the code (TSA_UNREACHABLE…) and the engine's reason; the
+    /// timestamp is added at the next sync.
+    #[ts(optional)]
+    pub shortfall: Option<ErrorDto>,
 }
 
 impl From<kyso_core::SignOutcome> for SignResult {
@@ -166,6 +174,9 @@ impl From<kyso_core::SignOutcome> for SignResult {
             signer_subject: o.signer_subject,
             output_sha256_hex: o.output_sha256_hex,
             bytes_written: o.bytes_written,
+            level: o.level.name().to_owned(),
+            target_level: o.target_level.name().to_owned(),
+            shortfall: o.shortfall.map(|s| ErrorDto::new(&s.code, s.message)),
         }
     }
 }
@@ -376,6 +387,11 @@ pub struct OutboxItemDto {
     pub error_code: Option<String>,
     #[ts(optional)]
     pub error: Option<String>,
+    /// The document's PAdES level ("B-B"…), when it holds a PAdES signature.
+    #[ts(optional)]
+    pub level: Option<String>,
+    /// Below its target level: the sync adds the timestamp before sending it.
+    pub timestamp_due: bool,
 }
 
 impl From<kyso_sync::OutboxEntry> for OutboxItemDto {
@@ -398,8 +414,17 @@ impl From<kyso_sync::OutboxEntry> for OutboxItemDto {
             status_code: e.status.as_ref().map(|s| s.code.clone()),
             status_description: e.status.as_ref().map(|s| s.description.clone()),
             status_time: e.status.map(|s| s.timestamp),
-            error_code: e.last_error_code,
-            error: e.last_error,
+            // Waiting for its timestamp, the reason is the level's.
+            error_code: match (e.timestamp_due, &e.level_error_code) {
+                (true, Some(_)) => e.level_error_code,
+                _ => e.last_error_code,
+            },
+            error: match (e.timestamp_due, &e.level_error) {
+                (true, Some(_)) => e.level_error,
+                _ => e.last_error,
+            },
+            level: e.level.map(|l| l.name().to_owned()),
+            timestamp_due: e.timestamp_due,
         }
     }
 }

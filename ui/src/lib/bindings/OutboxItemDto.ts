@@ -11,4 +11,12 @@ state: string, attempts: number, queuedAt: string, receiptId?: string,
 /**
  * The newest edXML status: code (01, 02, 03…), its text and time.
  */
-statusCode?: string, statusDescription?: string, statusTime?: string, errorCode?: string, error?: string, };
+statusCode?: string, statusDescription?: string, statusTime?: string, errorCode?: string, error?: string, 
+/**
+ * The document's PAdES level ("B-B"…), when it holds a PAdES signature.
+ */
+level?: string, 
+/**
+ * Below its target level: the sync adds the timestamp before sending it.
+ */
+timestampDue: boolean, };
