@@ -11,7 +11,7 @@ SECONDS_PER_TARGET="${1:-600}"; shift || true
 case "$SECONDS_PER_TARGET" in
   ''|*[!0-9]*) echo "usage: scripts/fuzz.sh SECONDS [TARGET...]" >&2; exit 2 ;;
 esac
-TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader sign_path text_extract cms_parser p12_import verify edxml_parser)
+TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader sign_path text_extract cms_parser tsp_response p12_import verify edxml_parser)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 PKI="$REPO/target/test-data/pki"; CORPUS="$REPO/target/test-data/corpus"
@@ -19,7 +19,7 @@ bash "$REPO/tests/pki/make-pki.sh" "$PKI"
 bash "$REPO/tests/corpus/make-corpus.sh" "$CORPUS" "$PKI"
 
 seeds="$REPO/fuzz/corpus"
-mkdir -p "$seeds/pdf_reader" "$seeds/sign_path" "$seeds/text_extract" "$seeds/cms_parser" "$seeds/p12_import" "$seeds/verify" \
+mkdir -p "$seeds/pdf_reader" "$seeds/sign_path" "$seeds/text_extract" "$seeds/cms_parser" "$seeds/tsp_response" "$seeds/p12_import" "$seeds/verify" \
   "$seeds/edxml_parser" "$REPO/target/fuzz-logs"
 cp -n "$PKI"/*.p12 "$seeds/p12_import/"
 cp -n "$CORPUS"/signed-*.pdf "$CORPUS"/certified-*.pdf "$seeds/verify/"
@@ -59,6 +59,22 @@ for pdf in src.glob('*.pdf'):
         if len(blob) > 100:
             (dst / f'{pdf.stem}-{i}.der').write_bytes(blob)
 PY
+
+# tsp_response: the request's 8-byte nonce, then the local TSA's answer to it (granted, and
+# rejected for an unknown policy), as `openssl ts -reply` makes them.
+TSA="$REPO/target/test-data/fuzz-tsa"
+bash "$REPO/tests/tsa/make-tsa.sh" "$TSA" "$PKI"
+for i in 1 2 3; do
+  q="$TSA/q$i.tsq"; r="$TSA/r$i.tsr"
+  policy=(); [ "$i" = 3 ] && policy=(-tspolicy 1.2.3.4)
+  openssl ts -query -digest "$(printf '0%.0s' {1..64})" -sha256 -cert "${policy[@]}" -out "$q" 2>/dev/null
+  openssl ts -reply -config "$TSA/tsa.cnf" -section tsa_config -queryfile "$q" -inkey "$TSA/tsa.key" \
+    -signer "$TSA/tsa.pem" -chain "$TSA/tsa-chain.pem" -out "$r" 2>/dev/null
+  nonce="$(openssl ts -query -in "$q" -text 2>/dev/null | sed -n 's/^Nonce: 0x//p' | tr -d '\n')"
+  "$REPO/.venv/bin/python" -c 'import sys; n, r, out = sys.argv[1:]
+open(out, "wb").write(bytes.fromhex(n.rjust(16, "0")) + open(r, "rb").read())' \
+    "$nonce" "$r" "$seeds/tsp_response/reply-$i.bin"
+done
 
 cd "$REPO/fuzz"
 for t in "${TARGETS[@]}"; do
