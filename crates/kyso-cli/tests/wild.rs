@@ -121,7 +121,7 @@ fn check_file(file: &Path, dir: &Path, index: usize, tally: &Mutex<Tally>) {
         pass.as_os_str(),
         "--json".as_ref(),
     ];
-    if index % 4 == 0 {
+    if index.is_multiple_of(4) {
         args.extend(
             ["--appearance", "attachment", "--doc-number", "123/QĐ-UBND"].map(std::ffi::OsStr::new),
         );
