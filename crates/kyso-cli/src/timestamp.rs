@@ -65,6 +65,9 @@ pub struct TimestampArgs {
     /// A TSA to ask (repeat for fallbacks), instead of tsa.urls.
     #[arg(long = "tsa", value_name = "URL")]
     tsa: Vec<String>,
+    /// File holding the PDF's user or owner password (else KYSO_PDF_PASSWORD).
+    #[arg(long = "pdf-password-file")]
+    pdf_password_file: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -83,6 +86,9 @@ pub struct UpgradeArgs {
     /// A TSA to ask (repeat for fallbacks), instead of tsa.urls.
     #[arg(long = "tsa", value_name = "URL")]
     tsa: Vec<String>,
+    /// File holding the PDF's user or owner password (else KYSO_PDF_PASSWORD).
+    #[arg(long = "pdf-password-file")]
+    pdf_password_file: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -229,8 +235,13 @@ impl FileResult {
 }
 
 pub fn timestamp(args: TimestampArgs) -> u8 {
-    let Some((jobs, context)) = prepare(&args.files, &args.destination, &args.tsa, args.json)
-    else {
+    let Some((jobs, context)) = prepare(
+        &args.files,
+        &args.destination,
+        &args.tsa,
+        args.pdf_password_file.as_deref(),
+        args.json,
+    ) else {
         return exit::USAGE;
     };
     let Some(timestamper) = context.timestamper.clone() else {
@@ -241,16 +252,26 @@ pub fn timestamp(args: TimestampArgs) -> u8 {
         return exit::USAGE;
     };
     let results = run_batch(&jobs, args.json, |input, output| {
-        kyso_core::upgrade::timestamp_file(input, output, &timestamper)
-            .map(FileResult::done)
-            .unwrap_or_else(|e| FileResult::failed(input, e.code(), e.to_string()))
+        kyso_core::upgrade::timestamp_file(
+            input,
+            output,
+            &timestamper,
+            context.verify.password.clone(),
+        )
+        .map(FileResult::done)
+        .unwrap_or_else(|e| FileResult::failed(input, e.code(), e.to_string()))
     });
     finish(&results, args.json, None)
 }
 
 pub fn upgrade(args: UpgradeArgs) -> u8 {
-    let Some((jobs, context)) = prepare(&args.files, &args.destination, &args.tsa, args.json)
-    else {
+    let Some((jobs, context)) = prepare(
+        &args.files,
+        &args.destination,
+        &args.tsa,
+        args.pdf_password_file.as_deref(),
+        args.json,
+    ) else {
         return exit::USAGE;
     };
     let level: Level = args.level.into();
@@ -398,8 +419,16 @@ fn prepare(
     files: &[PathBuf],
     destination: &Destination,
     tsa: &[String],
+    pdf_password_file: Option<&Path>,
     json: bool,
 ) -> Option<(Vec<FileJob>, UpgradeContext)> {
+    let password = match crate::passwords::pdf_password(pdf_password_file) {
+        Ok(p) => p.map(kyso_core::Password::from),
+        Err(e) => {
+            eprintln!("kyso: {e:#}");
+            return None;
+        }
+    };
     let mut inputs = Vec::new();
     for f in files {
         if f.is_dir() {
@@ -454,7 +483,10 @@ fn prepare(
         .collect();
     let home = kyso_keys::home::kyso_home();
     match UpgradeContext::from_settings(&home, tsa, progress_printer(json)) {
-        Ok(context) => Some((jobs, context)),
+        Ok(mut context) => {
+            context.verify.password = password;
+            Some((jobs, context))
+        }
         Err(e) => {
             eprintln!("kyso: [{}] {e}", e.code());
             None

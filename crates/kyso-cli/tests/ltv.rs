@@ -554,15 +554,53 @@ fn b_t_signatures_and_document_timestamps_are_accepted_by_every_peer() {
     assert!(out.status.success(), "{text}");
     assert_eq!(text.lines().count(), producers.len());
 
-    let mut files: Vec<(PathBuf, usize)> = Vec::new();
+    // An encrypted file (AES-256): signed at B-B, raised to B-T with its password.
+    let password = dir.join("password.txt");
+    std::fs::write(&password, "user").expect("password");
+    let encrypted = dir.join("aes256.signed.pdf");
+    let out = run(&[
+        "sign".as_ref(),
+        f.corpus.join("qpdf-aes256.pdf").as_os_str(),
+        "-o".as_ref(),
+        encrypted.as_os_str(),
+        "--p12".as_ref(),
+        f.pki.join("signer-modern.p12").as_os_str(),
+        "--p12-password-file".as_ref(),
+        f.pki.join("p12-password.txt").as_os_str(),
+        "--pdf-password-file".as_ref(),
+        password.as_os_str(),
+        "--level".as_ref(),
+        "b-b".as_ref(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(&[
+        "upgrade".as_ref(),
+        encrypted.as_os_str(),
+        "--in-place".as_ref(),
+        "--level".as_ref(),
+        "b-t".as_ref(),
+        "--tsa".as_ref(),
+        tsa.url.as_ref(),
+        "--pdf-password-file".as_ref(),
+        password.as_os_str(),
+        "--json".as_ref(),
+    ]);
+    let up: Value = serde_json::from_slice(&out.stdout).expect("upgrade JSON");
+    assert_eq!(up["after"], "B-T", "{up}");
+
+    let mut files: Vec<(PathBuf, usize, Option<&str>)> = vec![(encrypted.clone(), 2, Some("user"))];
     for name in producers {
         let stem = name.trim_end_matches(".pdf");
-        files.push((signed.join(format!("{stem}.signed.pdf")), 1));
-        files.push((stamped.join(format!("{stem}.signed.pdf")), 2));
+        files.push((signed.join(format!("{stem}.signed.pdf")), 1, None));
+        files.push((stamped.join(format!("{stem}.signed.pdf")), 2, None));
     }
     let root = f.pki.join("root.pem");
-    for (file, signatures) in &files {
-        let verdict = judge(file, None, *signatures);
+    for (file, signatures, pdf_password) in &files {
+        let verdict = judge(file, *pdf_password, *signatures);
         assert_eq!(verdict["all_ok"], true, "{}: {verdict:#}", file.display());
         let detail = verdict["pyhanko"]["detail"].as_str().unwrap_or("");
         if *signatures == 1 {
@@ -576,14 +614,18 @@ fn b_t_signatures_and_document_timestamps_are_accepted_by_every_peer() {
                 "{detail}"
             );
         }
-        let out = run(&[
+        let mut args: Vec<&std::ffi::OsStr> = vec![
             "verify".as_ref(),
             "--offline".as_ref(),
             "--trust".as_ref(),
             root.as_os_str(),
             "--json".as_ref(),
             file.as_os_str(),
-        ]);
+        ];
+        if pdf_password.is_some() {
+            args.extend(["--pdf-password-file".as_ref(), password.as_os_str()]);
+        }
+        let out = run(&args);
         let report: Value = serde_json::from_slice(&out.stdout).expect("report");
         assert_eq!(report["verdict"], "valid", "{report:#}");
         assert_eq!(levels(&report), ["B-T"], "{}", file.display());

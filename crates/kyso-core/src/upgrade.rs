@@ -109,7 +109,7 @@ pub fn upgrade_file(
         ..context.verify.clone()
     };
     let (report, appender) = std::thread::scope(|scope| {
-        let copy = scope.spawn(|| Appender::open(input, output));
+        let copy = scope.spawn(|| Appender::open(input, output, options.password.clone()));
         let report = verify_original(input, &options);
         let appender = copy.join().unwrap_or_else(|_| {
             Err(Error::WriteOutput {
@@ -210,13 +210,15 @@ fn verify_original(input: &Path, options: &VerifyOptions) -> Result<VerifyReport
     verify_document(&doc, input, &offline).map_err(pdf_err)
 }
 
-/// Adds one document timestamp to `input` into `output` (`kyso timestamp`).
+/// Adds one document timestamp to `input` into `output` (`kyso timestamp`); `password`
+/// opens an encrypted PDF.
 pub fn timestamp_file(
     input: &Path,
     output: &Path,
     timestamper: &Timestamper,
+    password: Option<crate::Password>,
 ) -> Result<UpgradeOutcome, Error> {
-    let mut appender = Appender::open(input, output)?;
+    let mut appender = Appender::open(input, output, password)?;
     appender.document_timestamp(timestamper, &VerifyOptions::offline(0))?;
     let output_sha256_hex = appender.commit()?;
     Ok(UpgradeOutcome {
@@ -239,11 +241,17 @@ struct Appender {
     base: Hasher,
     appended: Vec<u8>,
     before: std::fs::Metadata,
+    /// Opens an encrypted original.
+    password: Option<crate::Password>,
 }
 
 impl Appender {
     /// `output` may be `input` itself: the temp file replaces it only on commit.
-    fn open(input: &Path, output: &Path) -> Result<Appender, Error> {
+    fn open(
+        input: &Path,
+        output: &Path,
+        password: Option<crate::Password>,
+    ) -> Result<Appender, Error> {
         let read_err = |source| Error::ReadInput {
             path: input.to_path_buf(),
             source,
@@ -273,6 +281,7 @@ impl Appender {
             base,
             appended: Vec::new(),
             before,
+            password,
         })
     }
 
@@ -289,7 +298,8 @@ impl Appender {
             original_len: self.original_len,
             tail: &self.appended,
         };
-        Document::open(source, None).map_err(|source| Error::Pdf {
+        let password = self.password.as_ref().map(crate::Password::as_str);
+        Document::open(source, password).map_err(|source| Error::Pdf {
             path: self.input.clone(),
             source,
         })
