@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::ca::{Issuer, TestCa};
 use common::tsa::Tsa;
-use common::{FileServer, KillOnDrop, fixtures, judge, kyso, out_dir, sha256};
+use common::{FileServer, KillOnDrop, fixtures, free_port, judge, kyso, out_dir, sha256};
 use serde_json::Value;
 
 /// root → "Kyso LTV Test CA" (CRL: inter.crl) → the signer (OCSP only), the OCSP responder
@@ -23,13 +23,6 @@ struct Pki {
     ocsp_port: u16,
     /// The TSA's files for tsa_server.py.
     tsa_dir: PathBuf,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 impl Pki {

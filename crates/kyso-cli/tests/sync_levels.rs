@@ -7,16 +7,9 @@ mod exchange_harness;
 use std::path::{Path, PathBuf};
 
 use common::tsa::Tsa;
-use common::{fixtures, judge, out_dir, sha256};
+use common::{fixtures, free_port, judge, out_dir, sha256};
 use exchange_harness::*;
 use serde_json::Value;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 /// `kyso sign INPUT -o OUT` in the client's home, with the test signer.
 fn sign(client: &Client, input: &Path, out: &Path) -> Value {

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::tsa::Tsa;
-use common::{fixtures, kyso, out_dir, sha256};
+use common::{fixtures, free_port, kyso, out_dir, sha256};
 use serde_json::Value;
 
 /// A user with their own KYSO_HOME and keychain service.
@@ -290,13 +290,6 @@ fn each_tsa_failure_has_its_code_and_leaves_the_document_due() {
     std::fs::create_dir_all(&dir).expect("dir");
     let closed = format!("http://127.0.0.1:{}/", free_port());
     assert_fails_with(&dir, &closed, "TSA_UNREACHABLE", &[]);
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 #[test]

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use common::ca::{Issuer, TestCa, openssl_time};
 use common::{
-    FileServer, KillOnDrop, Sign, fixtures, out_dir, pyhanko_validate, reason_codes, run_ok,
-    verify_json,
+    FileServer, KillOnDrop, Sign, fixtures, free_port, out_dir, pyhanko_validate, reason_codes,
+    run_ok, verify_json,
 };
 use serde_json::json;
 
@@ -37,14 +37,6 @@ impl std::ops::Deref for Pki {
     fn deref(&self) -> &TestCa {
         &self.ca
     }
-}
-
-/// A port nobody listens on right now (the responder binds it after the certificates name it).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 impl Pki {

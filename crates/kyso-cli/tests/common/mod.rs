@@ -293,6 +293,15 @@ pub fn run_ok(program: impl AsRef<std::ffi::OsStr>, args: &[&std::ffi::OsStr], c
     );
 }
 
+/// A port nobody listens on right now (a server the test starts later binds it, or none
+/// does: an unreachable address).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
 /// A child process killed (and reaped) when dropped, so that a failing test leaves no server
 /// behind.
 pub struct KillOnDrop(pub std::process::Child);

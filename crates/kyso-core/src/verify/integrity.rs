@@ -110,8 +110,11 @@ fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
 /// range is hashed once. Valid for one document only.
 #[derive(Debug, Default)]
 pub struct DigestCache {
-    known: Mutex<HashMap<([(u64, u64); 2], DigestAlgorithm), Vec<u8>>>,
+    known: Mutex<HashMap<RangesDigest, Vec<u8>>>,
 }
+
+/// The two ranges of a `/ByteRange` and the digest algorithm.
+type RangesDigest = ([(u64, u64); 2], DigestAlgorithm);
 
 impl DigestCache {
     pub fn get(&self, ranges: &[(u64, u64); 2], alg: DigestAlgorithm) -> Option<Vec<u8>> {
