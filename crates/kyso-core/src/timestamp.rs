@@ -277,8 +277,21 @@ pub trait HttpPost: Send + Sync {
     ) -> Result<HttpAnswer, HttpFailure>;
 }
 
-/// The real network: HTTP/1.1 and HTTPS (rustls) with ureq.
+/// The real network: HTTP/1.1 and HTTPS (rustls) with ureq. One agent for the process (its
+/// TLS configuration is built once, its connections are reused), the timeout per request.
+#[derive(Debug, Default)]
 pub struct UreqPost;
+
+fn agent() -> &'static ureq::Agent {
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(concat!("kyso/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent()
+    })
+}
 
 impl HttpPost for UreqPost {
     fn post(
@@ -289,13 +302,12 @@ impl HttpPost for UreqPost {
         body: &[u8],
         timeout: Duration,
     ) -> Result<HttpAnswer, HttpFailure> {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
+        let mut request = agent()
+            .post(url)
+            .config()
             .timeout_global(Some(timeout))
-            .user_agent(concat!("kyso/", env!("CARGO_PKG_VERSION")))
             .build()
-            .new_agent();
-        let mut request = agent.post(url).header("Content-Type", content_type);
+            .header("Content-Type", content_type);
         if let Some(a) = authorization {
             request = request.header("Authorization", a);
         }
