@@ -14,11 +14,11 @@
 //! — but only while they are still the file that was signed.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use kyso_core::Level;
 use kyso_core::sign::Shortfall;
-use kyso_core::upgrade::{UpgradeContext, upgrade_file};
+use kyso_core::upgrade::{UpgradeContext, UpgradeOutcome, upgrade_file};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -33,6 +33,9 @@ pub struct Upgrades {
     pub problem: Option<Shortfall>,
     /// `sync.require-timestamp`: a document below its target level is not sent.
     pub require_timestamp: bool,
+    /// The TSAs could not be reached (or timed out, or limit requests) during this run: the
+    /// other due documents are not made to wait for them again, each for the whole timeout.
+    unavailable: Mutex<Option<Shortfall>>,
 }
 
 impl std::fmt::Debug for Upgrades {
@@ -49,6 +52,46 @@ impl std::fmt::Debug for Upgrades {
 }
 
 impl Upgrades {
+    /// What one run can do: raise with `context` (None: `problem` says why not).
+    pub fn new(
+        context: Option<UpgradeContext>,
+        problem: Option<Shortfall>,
+        require_timestamp: bool,
+    ) -> Upgrades {
+        Upgrades {
+            context,
+            problem,
+            require_timestamp,
+            unavailable: Mutex::new(None),
+        }
+    }
+
+    /// Upgrades `input` into `output` at `target`, unless the TSAs were found unavailable
+    /// earlier in this run; a failure that says they are is remembered.
+    fn upgrade(
+        &self,
+        input: &Path,
+        output: &Path,
+        target: Level,
+    ) -> Result<UpgradeOutcome, Shortfall> {
+        if let Some(down) = self.unavailable.lock().ok().and_then(|u| u.clone()) {
+            return Err(down);
+        }
+        let Some(context) = &self.context else {
+            return Err(self.problem.clone().unwrap_or_else(not_configured));
+        };
+        upgrade_file(input, output, target, context).map_err(|e| {
+            let s = shortfall(&e, self);
+            if matches!(
+                s.code.as_str(),
+                "TSA_UNREACHABLE" | "TSA_TIMEOUT" | "TSA_RATE_LIMITED"
+            ) && let Ok(mut u) = self.unavailable.lock()
+            {
+                *u = Some(s.clone());
+            }
+            s
+        })
+    }
     /// Whether a TSA is set up: without one, a due document cannot be raised and is sent
     /// as it is (or waits, with `sync.require-timestamp`, saying why).
     pub fn can_timestamp(&self) -> bool {
@@ -63,11 +106,7 @@ impl Upgrades {
             Ok(c) => (Some(c), None),
             Err(e) => (None, Some(Shortfall::from(&e))),
         };
-        Arc::new(Upgrades {
-            context,
-            problem,
-            require_timestamp,
-        })
+        Arc::new(Upgrades::new(context, problem, require_timestamp))
     }
 }
 
@@ -127,12 +166,7 @@ pub(crate) fn raise_entry(
         .files()
         .tmp_dir()?
         .join(format!("{}.pdf", uuid::Uuid::new_v4()));
-    let upgraded = match &upgrades.context {
-        None => Err(upgrades.problem.clone().unwrap_or_else(not_configured)),
-        Some(context) => {
-            upgrade_file(&input, &made, target, context).map_err(|e| shortfall(&e, upgrades))
-        }
-    };
+    let upgraded = upgrades.upgrade(&input, &made, target);
     let raise = match upgraded {
         Err(s) => {
             let _ = std::fs::remove_file(&made);
@@ -205,11 +239,7 @@ pub fn raise_due_files(
             store.clear_timestamp_due(&due.path)?;
             continue;
         }
-        let result = match &upgrades.context {
-            None => Err(upgrades.problem.clone().unwrap_or_else(not_configured)),
-            Some(context) => upgrade_file(&due.path, &due.path, due.target_level, context)
-                .map_err(|e| shortfall(&e, upgrades)),
-        };
+        let result = upgrades.upgrade(&due.path, &due.path, due.target_level);
         let raise = match result {
             Ok(outcome) => {
                 record_file_level(
