@@ -21,7 +21,12 @@ bash "$REPO/tests/corpus/make-corpus.sh" "$CORPUS" "$PKI"
 seeds="$REPO/fuzz/corpus"
 mkdir -p "$seeds/pdf_reader" "$seeds/sign_path" "$seeds/text_extract" "$seeds/cms_parser" "$seeds/tsp_response" "$seeds/p12_import" "$seeds/verify" \
   "$seeds/edxml_parser" "$REPO/target/fuzz-logs"
-cp -n "$PKI"/*.p12 "$seeds/p12_import/"
+# p12_import: a byte choosing the password (3: the test PKI's, 0: none) and the key index,
+# then the file.
+for p12 in "$PKI"/*.p12; do
+  case "$(basename "$p12")" in *emptypass*) choice='\000' ;; *) choice='\003' ;; esac
+  { printf "$choice"; cat "$p12"; } > "$seeds/p12_import/$(basename "$p12" .p12).bin"
+done
 cp -n "$CORPUS"/signed-*.pdf "$CORPUS"/certified-*.pdf "$seeds/verify/"
 cp -n "$REPO"/crates/kyso-sync/tests/fixtures/edxml/*.xml "$seeds/edxml_parser/"
 for f in "$CORPUS"/*.pdf; do
