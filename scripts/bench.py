@@ -2,12 +2,16 @@
 """`make bench`: Kyso, pyHanko and poppler's pdfsig sign the same files in the same run,
 alternating, median of N runs; then Kyso, MuPDF (`mutool sign -v`), pdfsig and pyHanko
 verify the same Kyso-signed files the same way (each verdict checked once before timing);
-then `kyso sync` against the real reference exchange on loopback (issue 5): 1000 signed
+then trusted time (issue 12): `kyso timestamp` on 200 files against `pyhanko sign timestamp`
+run per file, B-T signing against B-B and the TSA's round trip, `kyso upgrade --level
+b-lta` against B-B signing, all with the local TSA (tests/tsa/tsa_server.py, `openssl ts
+-reply`); then `kyso sync` against the real reference exchange on loopback (issue 5): 1000 signed
 documents of 200 KB, and one 200 MB (and 20 MB) PDF against curl uploading the same bytes
 the same way; peak memory from /usr/bin/time; the tables go to docs/benchmarks.md with the
 commands that produced them.
 
-    .venv/bin/python scripts/bench.py [--runs 5] [--sync-runs 3] [--only sign,verify,sync]
+    .venv/bin/python scripts/bench.py [--runs 5] [--sync-runs 3]
+                                      [--only sign,visible,verify,timestamp,sync]
                                       [--out docs/benchmarks.md]
 
 The sync part logs in (`kyso login` keeps the secret in the OS keychain), so it runs under
@@ -508,12 +512,13 @@ def main():
     ap.add_argument('--runs', type=int, default=5)
     ap.add_argument('--sync-runs', type=int, default=3,
                     help='runs of the 1000-document sync (each queues 1000 documents first)')
-    ap.add_argument('--only', default='sign,visible,verify,sync',
-                    help='comma-separated parts to run (sign, visible, verify, sync); the page lists only those')
+    ap.add_argument('--only', default='sign,visible,verify,timestamp,sync',
+                    help='comma-separated parts to run (sign, visible, verify, timestamp, sync); '
+                         'the page lists only those')
     ap.add_argument('--out', default=os.path.join(REPO, 'docs', 'benchmarks.md'))
     args = ap.parse_args()
     parts = set(args.only.split(','))
-    known = {'sign', 'visible', 'verify', 'sync'}
+    known = {'sign', 'visible', 'verify', 'timestamp', 'sync'}
     if parts - known:
         ap.error(f'--only: unknown part(s) {", ".join(sorted(parts - known))}')
     if 'sync' in parts and os.environ.get('KYSO_TEST_KEYRING') != '1':
@@ -522,16 +527,18 @@ def main():
         wrapper = os.path.join(REPO, 'scripts', 'with-keyring.sh')
         os.execv(wrapper, [wrapper, sys.executable, os.path.abspath(__file__)] + sys.argv[1:])
     prepare()
-    rows, memory, verify_rows, batch_median, sync, visible = [], [], [], None, None, None
+    rows, memory, verify_rows, batch_median, sync, visible, stamps = [], [], [], None, None, None, None
     if 'sign' in parts:
         rows, memory, batch_median = bench_sign(args)
     if 'visible' in parts:
         visible = bench_visible(args)
     if 'verify' in parts:
         verify_rows = bench_verify_all(args)
+    if 'timestamp' in parts:
+        stamps = bench_timestamp(args)
     if 'sync' in parts:
         sync = bench_sync(args)
-    write_page(args, rows, memory, verify_rows, batch_median, sync, visible)
+    write_page(args, rows, memory, verify_rows, batch_median, sync, visible, stamps)
 
 
 SIGNATURE_PNG = os.path.join(REPO, 'assets', 'images', 'sample-signature.png')
@@ -804,7 +811,151 @@ def sync_command_lines(sync):
             'the PDF\'s signature, and the status poll; curl\'s is the PATCHes only.']
 
 
-def write_page(args, rows, memory, verify_rows, batch_median, sync, visible):
+def start_tsa():
+    """The local TSA of the tests on a free port: (process, URL)."""
+    tsa_dir = os.path.join(DATA, 'tsa')
+    sh(['bash', os.path.join(REPO, 'tests/tsa/make-tsa.sh'), tsa_dir, PKI])
+    proc = subprocess.Popen([os.path.join(VENV_BIN, 'python'), os.path.join(REPO, 'tests/tsa/tsa_server.py'),
+                             tsa_dir, '--quiet'], stdout=subprocess.PIPE, text=True)
+    port = int(proc.stdout.readline().strip())
+    return proc, f'http://127.0.0.1:{port}/'
+
+
+def tsa_round_trip(url, runs=20):
+    """Median seconds of one RFC 3161 request and answer, in process (no tool start-up)."""
+    import http.client
+    import urllib.parse
+    query = subprocess.run(['openssl', 'ts', '-query', '-data', os.path.join(PKI, 'root.pem'),
+                            '-sha256', '-cert'], check=True, capture_output=True).stdout
+    u = urllib.parse.urlparse(url)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        conn.request('POST', u.path or '/', body=query,
+                     headers={'Content-Type': 'application/timestamp-query'})
+        answer = conn.getresponse().read()
+        conn.close()
+        times.append(time.perf_counter() - start)
+        if not answer:
+            sys.exit('bench: the TSA gave an empty answer')
+    return statistics.median(times)
+
+
+def bench_timestamp(args):
+    """Issue 12, with the local TSA: document timestamps on 200 one-page files (Kyso's
+    one batch against pyHanko run per file, once: 200 runs of about a second); B-T against
+    B-B signing and the TSA's round trip; the B-LTA upgrade of the 50 MB file against its
+    B-B signing; peak memory of that upgrade on the 500 MB file."""
+    p12 = os.path.join(PKI, 'signer-modern.p12')
+    pw = os.path.join(PKI, 'p12-password.txt')
+    os.environ['KYSO_HOME'] = tempfile.mkdtemp(prefix='kyso-bench-home-')
+    proc, url = start_tsa()
+    try:
+        files_dir = os.path.join(DATA, 'ts-200')
+        if not os.path.isdir(files_dir) or len(os.listdir(files_dir)) != 200:
+            shutil.rmtree(files_dir, ignore_errors=True)
+            os.makedirs(files_dir)
+            for i in range(200):
+                shutil.copyfile(os.path.join(DATA, 'one-page.pdf'), os.path.join(files_dir, f'cv{i:03d}.pdf'))
+        out_dir = os.path.join(DATA, 'ts-out')
+        kyso_batch = [KYSO, 'timestamp', files_dir, '--out-dir', out_dir, '--tsa', url]
+        batch = []
+        for _ in range(args.runs):
+            shutil.rmtree(out_dir, ignore_errors=True)
+            batch.append(timed(kyso_batch)[0])
+        names = sorted(os.listdir(files_dir))
+        # pyHanko checks the TSA's certificate against its trust roots: the test root.
+        pyhanko = [os.path.join(VENV_BIN, 'pyhanko'), 'sign', 'timestamp', '--timestamp-url', url,
+                   '--trust', os.path.join(PKI, 'root.pem'), '--trust-replace']
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os.makedirs(out_dir)
+        start = time.perf_counter()
+        for name in names:
+            sh(pyhanko + [os.path.join(files_dir, name), os.path.join(out_dir, name)],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pyhanko_total = time.perf_counter() - start
+        rtt = tsa_round_trip(url)
+
+        out = os.path.join(DATA, 'out.pdf')
+        sign = [KYSO, 'sign', '--p12', p12, '--p12-password-file', pw]
+        one_page = os.path.join(DATA, 'one-page.pdf')
+        big = os.path.join(DATA, 'scan-50mb.pdf')
+        signed_big = os.path.join(DATA, 'scan-50mb.signed.pdf')
+        sh(sign + [big, '-o', signed_big, '--level', 'b-b'], stdout=subprocess.DEVNULL)
+        cmds = {
+            'bb-1': sign + [one_page, '-o', out, '--level', 'b-b'],
+            'bt-1': sign + [one_page, '-o', out, '--level', 'b-t', '--tsa', url],
+            'bb-50': sign + [big, '-o', out, '--level', 'b-b'],
+            'bt-50': sign + [big, '-o', out, '--level', 'b-t', '--tsa', url],
+            'lta-50': [KYSO, 'upgrade', signed_big, '-o', out, '--level', 'b-lta', '--tsa', url],
+        }
+        results = {k: [] for k in cmds}
+        for _ in range(args.runs):
+            for name, cmd in cmds.items():
+                if os.path.exists(out):
+                    os.remove(out)
+                results[name].append(timed(cmd)[0])
+        times = {k: statistics.median(v) for k, v in results.items()}
+        signed_500 = os.path.join(DATA, 'scan-500mb.signed.pdf')
+        sh(sign + [os.path.join(DATA, 'scan-500mb.pdf'), '-o', signed_500, '--level', 'b-b'],
+           stdout=subprocess.DEVNULL)
+        peaks = []
+        for _ in range(3):
+            if os.path.exists(out):
+                os.remove(out)
+            peaks.append(timed([KYSO, 'upgrade', signed_500, '-o', out, '--level', 'b-lta', '--tsa', url])[1])
+        os.remove(signed_500)
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(os.environ.pop('KYSO_HOME'), ignore_errors=True)
+    result = dict(batch=statistics.median(batch), pyhanko=pyhanko_total, rtt=rtt, times=times, url=url,
+                  memory=max(peaks), cmds=dict(cmds, **{'timestamp-200': kyso_batch,
+                                                        'pyhanko-per-file': pyhanko + ['IN', 'OUT']}))
+    print(f'timestamp: 200 files {result["batch"]:.2f}s vs pyHanko {pyhanko_total:.1f}s, rtt {rtt * 1000:.1f} ms, '
+          + ', '.join(f'{k} {v:.3f}s' for k, v in times.items()) + f', upgrade 500 MB {max(peaks) / 1024:.1f} MiB',
+          flush=True)
+    return result
+
+
+def timestamp_lines(args, stamps):
+    t, rtt = stamps['times'], stamps['rtt']
+    ms = lambda v: f'{v * 1000:.1f} ms'
+    lines = ['', '## Timestamps and long-term validation', '',
+             'The local TSA of the tests (tests/tsa/tsa_server.py answering with `openssl ts -reply`, '
+             "which starts one openssl process per request) on loopback. The TSA's round trip is the "
+             'median of 20 requests sent from this script (no tool start-up). pyHanko is run once per '
+             'file on the 200 files, one after the other (its CLI takes one file); Kyso stamps the '
+             'folder in one command (its batches run in parallel). The upgrade starts from the 50 MB '
+             'file signed at B-B and adds a document timestamp, a DSS (the test PKI names no CRL or '
+             'OCSP: certificates only) and the archive timestamp.',
+             '',
+             '| measure | Kyso | compared with | ratio / difference | target |',
+             '|---|---|---|---|---|',
+             f'| `kyso timestamp` on 200 one-page files | {stamps["batch"]:.2f} s | `pyhanko sign timestamp` '
+             f'per file, {stamps["pyhanko"]:.1f} s | {stamps["pyhanko"] / stamps["batch"]:.0f}× faster | ≥ 20× |']
+    for size in ('1', '50'):
+        label = 'one-page file' if size == '1' else '50 MB file'
+        bb, bt = t[f'bb-{size}'], t[f'bt-{size}']
+        lines.append(f'| B-T signing, {label} | {ms(bt)} | B-B {ms(bb)} + round trip {ms(rtt)} | '
+                     f'{(bt - bb - rtt) * 1000:+.1f} ms beyond both | ≤ +5 ms |')
+    lines.append(f'| `kyso upgrade --level b-lta`, 50 MB file | {ms(t["lta-50"])} | B-B signing {ms(t["bb-50"])} '
+                 f'| {t["lta-50"] / t["bb-50"]:.2f}× | ≤ 2× |')
+    lines.append(f'| peak memory, upgrade to B-LTA of the 500 MB file | {stamps["memory"] / 1024:.1f} MiB | — | — '
+                 f'| ≤ 20 MiB |')
+    return lines
+
+
+def timestamp_command_lines(stamps):
+    lines = ['', 'Timestamps (URL = the local TSA):', '', '```']
+    for name, cmd in stamps['cmds'].items():
+        text = ' '.join(cmd).replace(REPO + '/', '').replace(stamps['url'], 'URL')
+        lines.append(f'{name}: {text}')
+    return lines + ['```']
+
+
+def write_page(args, rows, memory, verify_rows, batch_median, sync, visible, stamps):
     cpu = ''
     try:
         cpu = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
@@ -856,6 +1007,8 @@ def write_page(args, rows, memory, verify_rows, batch_median, sync, visible):
         for label, row, _ in verify_rows:
             if 'scan' in label:
                 lines.append(f'| peak memory, {label} | {row["kyso"][1] / 1024:.1f} MiB | ≤ 20 MiB, flat with size |')
+    if stamps:
+        lines += timestamp_lines(args, stamps)
     if sync:
         lines += sync_lines(args, sync)
     lines += ['', '## Commands']
@@ -874,6 +1027,8 @@ def write_page(args, rows, memory, verify_rows, batch_median, sync, visible):
                   '--p12-password-file ...` (1000 copies of page 1 of reportlab-vi.pdf).']
     if visible:
         lines += visible_command_lines(visible)
+    if stamps:
+        lines += timestamp_command_lines(stamps)
     if sync:
         lines += sync_command_lines(sync)
     lines.append('')
