@@ -65,6 +65,8 @@ enum OutboxAction {
     Retry { id: i64 },
     /// The signed files whose timestamp is due (raised at the next sync or by `kyso upgrade`).
     Due,
+    /// Take a queued document out of the outbox (only before any send was attempted).
+    Cancel { id: i64 },
 }
 
 #[derive(clap::Args)]
@@ -331,8 +333,12 @@ pub fn outbox(args: OutboxArgs) -> u8 {
     }
     let result = (|| {
         let mut store = Store::open(&home())?;
-        if let Some(OutboxAction::Retry { id }) = args.action {
-            store.retry(id, time::OffsetDateTime::now_utc())?;
+        match args.action {
+            Some(OutboxAction::Retry { id }) => {
+                store.retry(id, time::OffsetDateTime::now_utc())?;
+            }
+            Some(OutboxAction::Cancel { id }) => store.cancel(id)?,
+            _ => {}
         }
         store.outbox()
     })();

@@ -66,6 +66,10 @@ pub enum SyncError {
     NotFound { what: &'static str, id: String },
     #[error("another `kyso sync` is running for this store")]
     Busy,
+    #[error(
+        "document {id} may already be at the exchange (a send was attempted): it cannot be cancelled"
+    )]
+    NotCancellable { id: i64 },
     #[error("{0}")]
     Edxml(#[from] crate::edxml::EdxmlError),
 }
@@ -94,6 +98,7 @@ impl SyncError {
             SyncError::BadAnswer { .. } => "EXCHANGE_BAD_ANSWER",
             SyncError::NotFound { .. } => "NOT_FOUND",
             SyncError::Busy => "SYNC_BUSY",
+            SyncError::NotCancellable { .. } => "OUTBOX_NOT_CANCELLABLE",
             SyncError::Edxml(e) => e.code,
         }
     }

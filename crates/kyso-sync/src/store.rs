@@ -624,6 +624,27 @@ impl Store {
         self.outbox_entry(id)
     }
 
+    /// The user's action on a queued entry: take it out of the outbox, while the exchange
+    /// cannot have its message (no send attempted). Its stored file stays (other entries
+    /// may share it). Err `OUTBOX_NOT_CANCELLABLE` once a send was attempted or it was sent.
+    pub fn cancel(&mut self, id: i64) -> Result<(), SyncError> {
+        let entry = self.outbox_entry(id)?;
+        if entry.state != OutboxState::Queued || entry.send_attempted {
+            return Err(SyncError::NotCancellable { id });
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM upload_attempts WHERE outbox_id = ?1", [id])?;
+        let deleted = tx.execute(
+            "DELETE FROM outbox WHERE id = ?1 AND state = 'queued' AND send_attempted = 0",
+            [id],
+        )?;
+        if deleted != 1 {
+            return Err(SyncError::NotCancellable { id });
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Whether the inbox already holds the server's document `server_id`.
     pub fn has_inbox(&self, server_id: &str) -> Result<bool, SyncError> {
         Ok(self
@@ -1161,5 +1182,22 @@ mod tests {
             "the exchange may hold the old message: the document stays as sent"
         );
         assert_eq!(store.outbox_entry(1).unwrap().document_sha256, "ab");
+        // Nor can it be cancelled; one never tried can.
+        assert_eq!(
+            store.cancel(1).unwrap_err().code(),
+            "OUTBOX_NOT_CANCELLABLE"
+        );
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO outbox (idempotency_key, document_sha256, attachment_name,
+                     document_id, subject, meta_json, edxml, state, next_attempt_ms,
+                     queued_at, updated_at)
+                 VALUES ('k2', 'ab', 'b.pdf', 'd2', 's', '{}', x'00', 'queued', 0, 't', 't');",
+            )
+            .unwrap();
+        store.cancel(2).unwrap();
+        assert!(store.outbox_entry(2).is_err());
+        assert_eq!(store.outbox().unwrap().len(), 1);
     }
 }

@@ -544,6 +544,83 @@ pub fn fill_template(template: &str, who: &Particulars, doc_number: Option<&str>
         .replace("{doc_number}", doc_number.unwrap_or(""))
 }
 
+/// A box on a page as displayed (rotation and CropBox applied), with the origin at the top
+/// left and y growing downwards, in points: how a viewer draws the page, and how the
+/// desktop app lets the user move a signature.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct DisplayedBox {
+    /// The page number, from 1 (as `--page`).
+    pub page: u64,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    /// The page as displayed.
+    pub page_width: f64,
+    pub page_height: f64,
+}
+
+/// Where the signature of `request` would go on `doc` — the template's own place, an
+/// anchor, or the box asked for — without signing: what the desktop app shows before the
+/// user moves it.
+pub fn preview_box<S: Source>(
+    doc: &Document<S>,
+    request: &AppearanceRequest,
+    who: &Particulars,
+) -> Result<DisplayedBox> {
+    let serif = Font::liberation_serif();
+    let placed = place(doc, request, who, &serif)?;
+    let (page_width, page_height) = geometry_of(doc, placed.page)?.displayed_size();
+    Ok(DisplayedBox {
+        page: placed.page + 1,
+        x: placed.rect.x0,
+        y: page_height - placed.rect.y1,
+        width: placed.rect.width(),
+        height: placed.rect.height(),
+        page_width,
+        page_height,
+    })
+}
+
+/// The placement of a box given from the top left of the displayed page (a
+/// [`DisplayedBox`] the user moved; its page from 1): the same as `--rect` on the command
+/// line, whose origin is the bottom left.
+pub fn placement_from_top_left<S: Source>(
+    doc: &Document<S>,
+    shown: &DisplayedBox,
+) -> Result<Placement> {
+    let index = page_index(doc, PageChoice::Number(shown.page.max(1)))?;
+    let (_, page_height) = geometry_of(doc, index)?.displayed_size();
+    Ok(Placement::Rect {
+        page: PageChoice::Number(index + 1),
+        rect: Rect::from_xywh(
+            shown.x,
+            page_height - shown.y - shown.height,
+            shown.width,
+            shown.height,
+        ),
+    })
+}
+
+/// The box of an existing field's widget as displayed, from the top left; None for an
+/// invisible signature (a zero-size `/Rect`).
+pub fn field_box_shown<S: Source>(doc: &Document<S>, field: &form::Field) -> Option<DisplayedBox> {
+    let (page, rect, _) = kyso_pdf::signature::field_box(doc, field).ok()?;
+    if rect.width() <= 0.0 || rect.height() <= 0.0 {
+        return None;
+    }
+    let (page_width, page_height) = geometry_of(doc, page).ok()?.displayed_size();
+    Some(DisplayedBox {
+        page: page + 1,
+        x: rect.x0,
+        y: page_height - rect.y1,
+        width: rect.width(),
+        height: rect.height(),
+        page_width,
+        page_height,
+    })
+}
+
 pub(crate) fn geometry_of<S: Source>(doc: &Document<S>, page: u64) -> Result<PageGeometry> {
     Ok(PageGeometry::of_page(doc, pages::page_id(doc, page)?)?)
 }

@@ -218,9 +218,14 @@ pub fn verify_document<S: Source>(
             covers_dss: ctx.dss.present && dss_at(doc, end, options),
         })
         .collect();
+    let fields = form::fields(doc).unwrap_or_default();
     for r in &mut reports {
         r.level = level(r, &doc_timestamps, ctx.dss.present);
         proven_by_document_timestamp(r, &doc_timestamps);
+        r.widget = fields
+            .iter()
+            .find(|f| f.name == r.field)
+            .and_then(|f| crate::appearance::field_box_shown(doc, f));
     }
     // Oldest first (by where the signed revision ends).
     reports.sort_by_key(|r| {
@@ -388,6 +393,7 @@ impl<S: Source> Context<'_, S> {
             signer: None,
             signing_time: None,
             level: None,
+            widget: None,
             certification: sig.docmdp_permission(),
             covers_whole_file: false,
             byte_range: byte_range.clone(),

@@ -200,6 +200,9 @@ pub struct SignatureReport {
     pub signing_time: Option<SigningTime>,
     /// "B-B", "B-T", "B-LT", "B-LTA"; None when not a PAdES signature.
     pub level: Option<&'static str>,
+    /// Where the signature shows on the page (its widget), from the top left of the page as
+    /// displayed; None when it is invisible.
+    pub widget: Option<crate::appearance::DisplayedBox>,
     /// DocMDP P of a certification signature.
     pub certification: Option<i64>,
     pub covers_whole_file: bool,
