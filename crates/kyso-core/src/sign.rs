@@ -389,17 +389,10 @@ impl<'a> Job<'a> {
             ..SignatureRequest::default()
         };
         if let Some(appearance) = &options.appearance {
-            let c = &self.certificate;
             let who = Particulars {
-                signer: c
-                    .subject_common_name
-                    .clone()
-                    .unwrap_or_else(|| c.subject.clone()),
-                organization: c.subject_organization.clone().unwrap_or_default(),
-                email: c.subject_email.clone().unwrap_or_default(),
-                time: self.iso_time.clone(),
                 reason: options.reason.clone().unwrap_or_default(),
                 location: options.location.clone().unwrap_or_default(),
+                ..Particulars::of_certificate(&self.certificate, self.iso_time.clone())
             };
             let planned = plan_appearance(doc, appearance, &who, options.field.as_deref())
                 .map_err(|source| Error::Appearance {

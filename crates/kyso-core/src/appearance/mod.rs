@@ -174,6 +174,32 @@ pub struct Particulars {
     pub location: String,
 }
 
+impl Particulars {
+    /// [`Particulars::of_certificate`] from the certificate's DER.
+    pub fn of_certificate_der(
+        der: &[u8],
+        time: String,
+    ) -> std::result::Result<Particulars, String> {
+        let cert = kyso_cms::CertificateInfo::from_der(der).map_err(|e| e.to_string())?;
+        Ok(Particulars::of_certificate(&cert, time))
+    }
+
+    /// What a certificate says of its holder, signed at `time` (ISO 8601 with offset).
+    pub fn of_certificate(cert: &kyso_cms::CertificateInfo, time: String) -> Particulars {
+        Particulars {
+            signer: cert
+                .subject_common_name
+                .clone()
+                .unwrap_or_else(|| cert.subject.clone()),
+            organization: cert.subject_organization.clone().unwrap_or_default(),
+            email: cert.subject_email.clone().unwrap_or_default(),
+            time,
+            reason: String::new(),
+            location: String::new(),
+        }
+    }
+}
+
 /// What a signature's revision gets beside its signature.
 #[derive(Default)]
 pub struct PlannedAppearance {
@@ -280,6 +306,80 @@ pub struct DisplayedLine {
     /// x, y, width, height in points from the displayed page's bottom-left corner.
     pub rect: [f64; 4],
     pub font_size: f64,
+}
+
+/// Opens the PDF at `path` (errors name it).
+fn open_file(
+    path: &Path,
+    password: Option<&str>,
+) -> std::result::Result<Document<kyso_pdf::FileSource>, crate::Error> {
+    let read_err = |source| crate::Error::ReadInput {
+        path: path.to_path_buf(),
+        source,
+    };
+    let source = kyso_pdf::FileSource::new(std::fs::File::open(path).map_err(read_err)?)
+        .map_err(read_err)?;
+    Document::open(source, password).map_err(|source| crate::Error::Pdf {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Where the signature of `request` would go on the PDF at `path` ([`preview_box`]), and
+/// whether its template found its place. When it did not (the signer's name is not on the
+/// last page, no leader's signature for a seal), a box of the template's size on the last
+/// page, in the right column below the middle, for the user to move: `found` is false.
+pub fn preview_file(
+    path: &Path,
+    request: &AppearanceRequest,
+    who: &Particulars,
+    password: Option<&str>,
+) -> std::result::Result<(DisplayedBox, bool), crate::Error> {
+    let doc = open_file(path, password)?;
+    let failed = |source| crate::Error::Appearance {
+        path: path.to_path_buf(),
+        source,
+    };
+    match preview_box(&doc, request, who) {
+        Ok(shown) => Ok((shown, true)),
+        Err(
+            AppearanceFailure::AnchorNotFound { .. }
+            | AppearanceFailure::AnchorAmbiguous { .. }
+            | AppearanceFailure::LeaderMissing,
+        ) => {
+            let font = Font::liberation_serif();
+            let (width, height) =
+                template_size(request.template, &request.settings, request, &font)
+                    .map_err(failed)?;
+            let page = page_index(&doc, PageChoice::Last).map_err(failed)?;
+            let (page_width, page_height) =
+                geometry_of(&doc, page).map_err(failed)?.displayed_size();
+            let shown = DisplayedBox {
+                page: page + 1,
+                x: (page_width - width - 56.0).max(0.0),
+                y: (page_height * 0.55).min((page_height - height).max(0.0)),
+                width,
+                height,
+                page_width,
+                page_height,
+            };
+            Ok((shown, false))
+        }
+        Err(source) => Err(failed(source)),
+    }
+}
+
+/// [`placement_from_top_left`] for the PDF at `path`.
+pub fn placement_of_file(
+    path: &Path,
+    shown: &DisplayedBox,
+    password: Option<&str>,
+) -> std::result::Result<Placement, crate::Error> {
+    let doc = open_file(path, password)?;
+    placement_from_top_left(&doc, shown).map_err(|source| crate::Error::Appearance {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// The text of a page of the PDF at `path`, line by line, with the boxes a `--rect` would
