@@ -764,3 +764,75 @@ fn mark_width(font: &Font) -> Result<f64> {
     let widest = font.width("2026-12-04T10:05:09+07:00", MARK_SIZE)?;
     Ok((widest * 1.6).max(200.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-page PDF whose page dictionary carries `page` (MediaBox, CropBox, Rotate).
+    fn one_page(page: &str) -> Document<Vec<u8>> {
+        let objects = [
+            "<</Type/Catalog/Pages 2 0 R>>".to_owned(),
+            "<</Type/Pages/Kids[3 0 R]/Count 1>>".to_owned(),
+            format!("<</Type/Page/Parent 2 0 R{page}>>"),
+        ];
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, body) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
+        for offset in offsets {
+            out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        Document::open(out, None).expect("the test PDF opens")
+    }
+
+    /// The box the window shows, moved back into a placement, is where the template put it:
+    /// on a plain page, a rotated one, and one whose CropBox is shifted.
+    #[test]
+    fn a_shown_box_turned_back_into_a_placement_lands_where_it_was_shown() {
+        let who = Particulars::default();
+        for page in [
+            "/MediaBox[0 0 595 842]",
+            "/MediaBox[0 0 595 842]/Rotate 90",
+            "/MediaBox[0 0 612 792]/CropBox[30 40 580 760]/Rotate 270",
+        ] {
+            let doc = one_page(page);
+            let request = AppearanceRequest::new(Template::Copy);
+            let shown = preview_box(&doc, &request, &who).expect("the copy mark has a place");
+            assert_eq!(shown.page, 1, "{page}");
+            assert!(
+                shown.x >= 0.0
+                    && shown.y >= 0.0
+                    && shown.x + shown.width <= shown.page_width + 1e-6
+                    && shown.y + shown.height <= shown.page_height + 1e-6,
+                "{page}: {shown:?} outside the displayed page"
+            );
+            let font = Font::liberation_serif();
+            let auto = place(&doc, &request, &who, &font).expect("placed");
+            let mut moved = request.clone();
+            moved.placement = placement_from_top_left(&doc, &shown).expect("placement");
+            let again = place(&doc, &moved, &who, &font).expect("placed again");
+            assert_eq!(again.page, auto.page, "{page}");
+            for (a, b) in [
+                (again.rect.x0, auto.rect.x0),
+                (again.rect.y0, auto.rect.y0),
+                (again.rect.x1, auto.rect.x1),
+                (again.rect.y1, auto.rect.y1),
+            ] {
+                assert!(
+                    (a - b).abs() < 1e-6,
+                    "{page}: {:?} != {:?}",
+                    again.rect,
+                    auto.rect
+                );
+            }
+        }
+    }
+}
