@@ -17,6 +17,9 @@ pub mod trust;
 pub mod upgrade;
 pub mod verify;
 
+#[cfg(test)]
+mod test_pdf;
+
 pub use error::Error;
 pub use info::{DocumentInfo, FieldInfo, SignatureInfo, inspect_file};
 pub use kyso_cms::{DigestAlgorithm, SignatureScheme};

@@ -771,26 +771,13 @@ mod tests {
 
     /// A one-page PDF whose page dictionary carries `page` (MediaBox, CropBox, Rotate).
     fn one_page(page: &str) -> Document<Vec<u8>> {
-        let objects = [
-            "<</Type/Catalog/Pages 2 0 R>>".to_owned(),
-            "<</Type/Pages/Kids[3 0 R]/Count 1>>".to_owned(),
-            format!("<</Type/Page/Parent 2 0 R{page}>>"),
-        ];
-        let mut out = b"%PDF-1.7\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, body) in objects.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref = out.len();
-        out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
-        for offset in offsets {
-            out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-        }
-        out.extend_from_slice(
-            format!("trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
-        );
-        Document::open(out, None).expect("the test PDF opens")
+        let page = format!("<</Type/Page/Parent 2 0 R{page}>>");
+        let pdf = crate::test_pdf::classic(&[
+            "<</Type/Catalog/Pages 2 0 R>>",
+            "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            &page,
+        ]);
+        Document::open(pdf, None).expect("the test PDF opens")
     }
 
     /// The box the window shows, moved back into a placement, is where the template put it:

@@ -284,31 +284,11 @@ pub fn qualified_name<S: Source>(doc: &Document<S>, field: &Dictionary) -> Optio
 mod tests {
     use super::*;
 
-    /// A PDF whose object 1 is the catalog and objects 2.. are `bodies`; classic xref.
+    /// A PDF whose object 1 is the catalog and objects 2.. are `bodies`.
     fn pdf(bodies: &[&str]) -> Vec<u8> {
         let mut objects = vec!["<</Type/Catalog>>"];
         objects.extend_from_slice(bodies);
-        let mut out = b"%PDF-1.7\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, body) in objects.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref = out.len();
-        out.extend_from_slice(
-            format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes(),
-        );
-        for o in offsets {
-            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-        }
-        out.extend_from_slice(
-            format!(
-                "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF",
-                objects.len() + 1
-            )
-            .as_bytes(),
-        );
-        out
+        crate::test_pdf::classic(&objects)
     }
 
     fn locks_of(bodies: &[&str]) -> Locks {
