@@ -1,16 +1,17 @@
-//! Tauri commands: DTO in, one kyso-core call, DTO out. No signing logic here.
+//! Tauri commands: DTO in, one kyso-core or kyso-sync call, DTO out. No signing logic here.
+//! This module holds the app's own commands (its version, the files the user picks, open
+//! and show in folder) and what every command module shares; the screens' commands are in
+//! [`crate::signing`], [`crate::verifying`], [`crate::mailbox`], [`crate::identities`],
+//! [`crate::settings`] and [`crate::clerk`].
 
 use std::path::Path;
-
 use std::sync::Arc;
 
-use crate::dto::{
-    DocumentMetaDto, EngineInfo, ErrorDto, IdentityDto, IdentityListDto, ImportIdentityRequest,
-    OutboxItemDto, QueueRequest, SignRequest, SignResult, SuggestOutputRequest,
-    SuggestOutputResponse, SyncStatusDto, codes,
-};
-use crate::signers::OpenSigners;
-use crate::sync::SyncService;
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::dto::{DocumentDto, EngineInfo, ErrorDto, codes};
+use crate::files::{self, Files, Kind};
 
 /// The engine's version, for the header.
 #[tauri::command]
@@ -21,170 +22,91 @@ pub fn engine_info() -> EngineInfo {
     }
 }
 
-/// Default output path for an input: `<stem>.signed.pdf` in the input's folder.
+/// Picks PDFs in the native dialog; they become the window's documents.
 #[tauri::command]
-pub fn suggest_output(request: SuggestOutputRequest) -> SuggestOutputResponse {
-    let input = Path::new(request.input.trim());
-    let output = match input.file_stem() {
-        Some(_) => kyso_core::default_output_path(input, None)
-            .display()
-            .to_string(),
-        None => String::new(),
-    };
-    SuggestOutputResponse { output }
-}
-
-/// Sign a PDF with an identity (vault or token) or a .p12 file. Runs off the UI thread; the
-/// password and PIN are zeroized when `request` drops at the end of the blocking task.
-#[tauri::command]
-pub async fn sign_pdf(
-    request: SignRequest,
-    signers: tauri::State<'_, Arc<OpenSigners>>,
-) -> Result<SignResult, ErrorDto> {
-    let signers = signers.inner().clone();
-    blocking(move || sign_blocking(request, &signers)).await
-}
-
-fn sign_blocking(mut req: SignRequest, signers: &OpenSigners) -> Result<SignResult, ErrorDto> {
-    let input = required(&req.input, "input PDF")?.to_owned();
-    let output = required(&req.output, "output path")?.to_owned();
-    let signer: Arc<dyn kyso_keys::Signer> = match req.identity_id.as_deref() {
-        Some(id) => {
-            let registry = kyso_keys::Registry::load()?;
-            let identity = registry.find(id)?.clone();
-            signers.open(&identity, req.pin.take())?
-        }
-        None => {
-            let p12 = required(&req.p12_path, ".p12 file")?;
-            Arc::new(kyso_keys::Pkcs12Signer::open(
-                Path::new(p12),
-                req.password.as_str(),
-            )?)
-        }
-    };
-    let options = kyso_core::SignOptions {
-        reason: non_empty(&req.reason),
-        location: non_empty(&req.location),
-        // The user's stored intermediates complete a chain the key source lacks.
-        intermediates: kyso_core::TrustStore::default_location().intermediates_der(),
-        ..Default::default()
-    };
-    // The level of the settings (per identity), a trusted time when a TSA answers; when
-    // none does, the document is signed all the same and its timestamp is due.
-    let home = kyso_keys::home::kyso_home();
-    let target = kyso_core::settings::target_level(&home, req.identity_id.as_deref(), false)
-        .map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
-    let context = if target.needs_timestamp() {
-        kyso_core::upgrade::UpgradeContext::from_settings(&home, &[], |_| {})?
-    } else {
-        kyso_core::upgrade::UpgradeContext::offline()
-    };
-    let outcome = kyso_core::upgrade::sign_at_level(
-        Path::new(&input),
-        Path::new(&output),
-        signer.as_ref(),
-        &options,
-        target,
-        &context,
-    );
-    if let Ok(o) = &outcome {
-        // Not fatal: the file is signed; the outbox computes the level again when queued.
-        let _ = kyso_sync::levels::record_due(&home, std::slice::from_ref(o));
-    }
-    if outcome.is_err()
-        && let Some(id) = &req.identity_id
-    {
-        // A token session that failed (PIN forgotten after the idle time, token pulled out)
-        // is dropped: the next attempt asks for the PIN again.
-        signers.forget(id);
-    }
-    Ok(outcome?.into())
-}
-
-/// The identities of this computer: vault (keychain) and token ones.
-#[tauri::command]
-pub async fn identity_list(
-    signers: tauri::State<'_, Arc<OpenSigners>>,
-) -> Result<IdentityListDto, ErrorDto> {
-    let signers = signers.inner().clone();
-    blocking(move || identities(&signers)).await
-}
-
-fn identities(signers: &OpenSigners) -> Result<IdentityListDto, ErrorDto> {
-    let registry = kyso_keys::Registry::load()?;
-    let identities = registry
-        .identities
-        .iter()
-        .map(|i| {
-            let token_label = match &i.source {
-                kyso_keys::Source::Token { token_label, .. } => Some(token_label.clone()),
-                kyso_keys::Source::Vault { .. } => None,
-            };
-            IdentityDto {
-                id: i.id.clone(),
-                label: i.label.clone(),
-                subject: i.subject.clone(),
-                issuer: i.issuer.clone(),
-                valid_from: i.valid_from.clone(),
-                valid_to: i.valid_to.clone(),
-                source: if token_label.is_some() {
-                    "token"
-                } else {
-                    "vault"
-                }
-                .to_owned(),
-                token_label,
-                needs_pin: kyso_keys::identity::needs_pin(i),
-                unlocked: signers.is_unlocked(&i.id),
-                is_default: registry.default.as_deref() == Some(i.id.as_str()),
-            }
-        })
-        .collect();
-    Ok(IdentityListDto { identities })
-}
-
-/// Imports a .p12 into the vault: the key goes under this computer's keychain, the password
-/// is used once and never kept. Gives the new list.
-#[tauri::command]
-pub async fn identity_import(
-    request: ImportIdentityRequest,
-    signers: tauri::State<'_, Arc<OpenSigners>>,
-) -> Result<IdentityListDto, ErrorDto> {
-    let signers = signers.inner().clone();
+pub async fn pick_documents(
+    app: AppHandle,
+    files: State<'_, Arc<Files>>,
+) -> Result<Vec<DocumentDto>, ErrorDto> {
+    let files = files.inner().clone();
     blocking(move || {
-        let path = required(&request.p12_path, ".p12 file")?;
-        let bytes = std::fs::read(path).map_err(|e| {
-            ErrorDto::new(
-                "INPUT_UNREADABLE",
-                format!("{path}: cannot read the file: {e}"),
-            )
-        })?;
-        let pin = request
-            .pin
-            .as_deref()
-            .map(|p| p.as_str())
-            .filter(|p| !p.is_empty());
-        kyso_keys::identity::import_p12(
-            &bytes,
-            request.password.as_str(),
-            path,
-            None,
-            non_empty(&request.label).as_deref(),
-            pin,
-        )?;
-        identities(&signers)
+        Ok(files::pick(&app, &files, Kind::Pdfs)
+            .iter()
+            .map(|p| files::describe(p))
+            .collect())
     })
     .await
 }
 
-/// Logs out of every token: the next signature asks for the PIN again.
+/// Picks one file (or a folder) of a kind: `p12`, `image`, `certificate`, `folder`. Its
+/// path, or None when the dialog was cancelled.
 #[tauri::command]
-pub fn identity_lock(signers: tauri::State<'_, Arc<OpenSigners>>) {
-    signers.lock_all();
+pub async fn pick_path(
+    app: AppHandle,
+    kind: String,
+    files: State<'_, Arc<Files>>,
+) -> Result<Option<String>, ErrorDto> {
+    let kind = Kind::parse(&kind)?;
+    let files = files.inner().clone();
+    blocking(move || {
+        Ok(files::pick(&app, &files, kind)
+            .first()
+            .map(|p| p.display().to_string()))
+    })
+    .await
+}
+
+/// A chosen document, described again (after it changed: signed, stamped).
+#[tauri::command]
+pub async fn document_info(
+    path: String,
+    files: State<'_, Arc<Files>>,
+) -> Result<DocumentDto, ErrorDto> {
+    let path = files.check(&path)?;
+    blocking(move || Ok(files::describe(&path))).await
+}
+
+/// Bytes `begin..end` of a chosen document, for the preview (pdf.js reads by ranges).
+#[tauri::command]
+pub async fn document_range(
+    path: String,
+    begin: u64,
+    end: u64,
+    files: State<'_, Arc<Files>>,
+) -> Result<tauri::ipc::Response, ErrorDto> {
+    let path = files.check(&path)?;
+    let bytes = blocking(move || files::read_range(&path, begin, end)).await?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+/// Opens a chosen document with the computer's PDF reader.
+#[tauri::command]
+pub fn open_document(
+    app: AppHandle,
+    path: String,
+    files: State<'_, Arc<Files>>,
+) -> Result<(), ErrorDto> {
+    let path = files.check(&path)?;
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| ErrorDto::new(codes::INTERNAL, format!("cannot open {}: {e}", path.display())))
+}
+
+/// Shows a chosen document in its folder.
+#[tauri::command]
+pub fn reveal_document(
+    app: AppHandle,
+    path: String,
+    files: State<'_, Arc<Files>>,
+) -> Result<(), ErrorDto> {
+    let path = files.check(&path)?;
+    app.opener()
+        .reveal_item_in_dir(&path)
+        .map_err(|e| ErrorDto::new(codes::INTERNAL, format!("cannot show {}: {e}", path.display())))
 }
 
 /// Runs `work` off the UI thread.
-async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ErrorDto> + Send + 'static,
 ) -> Result<T, ErrorDto> {
     tauri::async_runtime::spawn_blocking(work)
@@ -192,80 +114,8 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ErrorDto::new(codes::INTERNAL, format!("background task failed: {e}")))?
 }
 
-fn open_store() -> Result<kyso_sync::Store, ErrorDto> {
-    Ok(kyso_sync::Store::open(&kyso_keys::home::kyso_home())?)
-}
-
-/// The outbox, newest first.
-#[tauri::command]
-pub async fn outbox_list() -> Result<Vec<OutboxItemDto>, ErrorDto> {
-    blocking(|| {
-        Ok(open_store()?
-            .outbox()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
-    })
-    .await
-}
-
-/// The metadata remembered from the last document sent (sender, recipients, signer…).
-#[tauri::command]
-pub async fn meta_defaults() -> Result<DocumentMetaDto, ErrorDto> {
-    blocking(|| Ok(DocumentMetaDto::from(&open_store()?.meta_defaults()?))).await
-}
-
-/// Puts a signed PDF in the outbox (the store keeps a copy) and wakes the background sync.
-#[tauri::command]
-pub async fn queue_document(
-    request: QueueRequest,
-    sync: tauri::State<'_, SyncService>,
-) -> Result<OutboxItemDto, ErrorDto> {
-    let entry = blocking(move || {
-        let file = required(&request.file, "signed PDF")?.to_owned();
-        let meta = kyso_sync::DocumentMeta::from(request.meta);
-        let entry = open_store()?.queue(
-            Path::new(&file),
-            &meta,
-            time::OffsetDateTime::now_utc(),
-            None,
-        )?;
-        Ok(OutboxItemDto::from(entry))
-    })
-    .await?;
-    sync.wake();
-    Ok(entry)
-}
-
-/// Sends a refused or failed document again, after the user fixed the cause.
-#[tauri::command]
-pub async fn outbox_retry(
-    id: i64,
-    sync: tauri::State<'_, SyncService>,
-) -> Result<OutboxItemDto, ErrorDto> {
-    let entry = blocking(move || {
-        Ok(OutboxItemDto::from(
-            open_store()?.retry(id, time::OffsetDateTime::now_utc())?,
-        ))
-    })
-    .await?;
-    sync.wake();
-    Ok(entry)
-}
-
-/// "Sync now": the background sync runs a pass at once.
-#[tauri::command]
-pub fn sync_now(sync: tauri::State<'_, SyncService>) {
-    sync.wake();
-}
-
-/// The last status of the background sync (also sent as the `sync-status` event).
-#[tauri::command]
-pub fn sync_status(sync: tauri::State<'_, SyncService>) -> Option<SyncStatusDto> {
-    sync.last()
-}
-
-fn required<'a>(value: &'a str, what: &str) -> Result<&'a str, ErrorDto> {
+/// `value`, or `DESKTOP_MISSING_FIELD` naming `what` when it is empty.
+pub fn required<'a>(value: &'a str, what: &str) -> Result<&'a str, ErrorDto> {
     match value.trim() {
         "" => Err(ErrorDto::new(
             codes::MISSING_FIELD,
@@ -275,7 +125,8 @@ fn required<'a>(value: &'a str, what: &str) -> Result<&'a str, ErrorDto> {
     }
 }
 
-fn non_empty(value: &Option<String>) -> Option<String> {
+/// The trimmed value, None when empty.
+pub fn non_empty(value: &Option<String>) -> Option<String> {
     value
         .as_deref()
         .map(str::trim)
@@ -283,27 +134,15 @@ fn non_empty(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Whether `path` names a PDF by its extension.
+pub fn is_pdf(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("pdf"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn suggest(input: &str) -> String {
-        suggest_output(SuggestOutputRequest {
-            input: input.into(),
-        })
-        .output
-    }
-
-    #[test]
-    fn suggested_output_sits_next_to_the_input() {
-        assert_eq!(
-            suggest("/home/an/Công văn 12.pdf"),
-            "/home/an/Công văn 12.signed.pdf"
-        );
-        assert_eq!(suggest("/tmp/a.b.PDF"), "/tmp/a.b.signed.pdf");
-        assert_eq!(suggest("report"), "report.signed.pdf");
-        assert_eq!(suggest(""), "");
-    }
 
     #[test]
     fn engine_info_reports_the_core_version() {
@@ -311,12 +150,27 @@ mod tests {
     }
 
     #[test]
+    fn only_chosen_files_are_readable() {
+        let dir = std::env::temp_dir().join(format!("kyso-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (chosen, other) = (dir.join("a.pdf"), dir.join("b.pdf"));
+        std::fs::write(&chosen, b"%PDF-1.7\n").unwrap();
+        std::fs::write(&other, b"%PDF-1.7\n").unwrap();
+        let files = Files::default();
+        files.allow(&chosen);
+        assert!(files.check(&chosen.display().to_string()).is_ok());
+        // Another name for the chosen file is the chosen file; another file is not.
+        let dotted = dir.join(".").join("a.pdf");
+        assert!(files.check(&dotted.display().to_string()).is_ok());
+        let refused = files.check(&other.display().to_string()).unwrap_err();
+        assert_eq!(refused.code, codes::FILE_NOT_CHOSEN);
+        assert_eq!(files::read_range(&chosen, 0, 4).unwrap(), b"%PDF");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn missing_fields_are_reported_with_a_code() {
-        let req: SignRequest = serde_json::from_value(serde_json::json!({
-            "input": " ", "output": "o.pdf", "p12Path": "k.p12", "password": "x"
-        }))
-        .expect("valid request");
-        let err = sign_blocking(req, &OpenSigners::default()).expect_err("empty input must fail");
-        assert_eq!(err.code, codes::MISSING_FIELD);
+        assert_eq!(required("  ", "input PDF").unwrap_err().code, codes::MISSING_FIELD);
+        assert_eq!(non_empty(&Some("  x ".into())).as_deref(), Some("x"));
     }
 }

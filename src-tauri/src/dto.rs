@@ -4,9 +4,10 @@
 //! `ui/src/lib/bindings/` are generated from them by the `export_bindings` test
 //! (`cargo test -p kyso-desktop export_bindings`), never written by hand.
 //!
-//! Secrets: [`SignRequest::password`] is the only secret that ever crosses, and
-//! only inward. It is held in a zeroizing string, has no `Serialize` impl (so it
-//! cannot be sent back), and `Debug` redacts it. Private keys never cross.
+//! Secrets: the .p12 passwords and PINs of [`SignBatchRequest`] and [`ImportIdentityRequest`],
+//! and the exchange secret given to `exchange_login`, are the only secrets that ever cross,
+//! and only inward. Each is held in a zeroizing string, has no `Serialize` impl (so it cannot
+//! be sent back), and `Debug` redacts it. Private keys never cross.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -20,69 +21,6 @@ pub struct EngineInfo {
     pub engine_version: String,
     /// The desktop shell's own version.
     pub app_version: String,
-}
-
-/// Ask for the default output path of an input PDF.
-#[derive(Debug, Clone, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SuggestOutputRequest {
-    pub input: String,
-}
-
-/// The default output path: `<stem>.signed.pdf` next to the input.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SuggestOutputResponse {
-    pub output: String,
-}
-
-/// Sign one PDF with an identity (vault or token), or with a PKCS#12 file.
-#[derive(Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SignRequest {
-    /// The PDF to sign (never modified).
-    pub input: String,
-    /// Where the signed copy goes.
-    pub output: String,
-    /// The identity to sign with (an id from `identity_list`); when absent, the .p12 file.
-    #[serde(default)]
-    #[ts(optional)]
-    pub identity_id: Option<String>,
-    /// The PIN of the identity's token, or its vault signing PIN, when it needs one and is not
-    /// unlocked yet. Crosses once, inward; zeroized on drop.
-    #[serde(default)]
-    #[ts(optional, type = "string")]
-    pub pin: Option<Zeroizing<String>>,
-    /// The .p12 / .pfx file holding the signer's key and certificate (without an identity).
-    #[serde(default)]
-    pub p12_path: String,
-    /// Password of the .p12 file. Crosses once, inward; zeroized on drop.
-    #[serde(default)]
-    #[ts(type = "string")]
-    pub password: Zeroizing<String>,
-    /// Optional /Reason of the signature.
-    #[serde(default)]
-    #[ts(optional)]
-    pub reason: Option<String>,
-    /// Optional /Location of the signature.
-    #[serde(default)]
-    #[ts(optional)]
-    pub location: Option<String>,
-}
-
-impl std::fmt::Debug for SignRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignRequest")
-            .field("input", &self.input)
-            .field("output", &self.output)
-            .field("identity_id", &self.identity_id)
-            .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
-            .field("p12_path", &self.p12_path)
-            .field("password", &"<redacted>")
-            .field("reason", &self.reason)
-            .field("location", &self.location)
-            .finish()
-    }
 }
 
 /// An identity the official can sign with (public data only; kyso_keys::Identity).
@@ -106,6 +44,9 @@ pub struct IdentityDto {
     /// …unless the token is already unlocked in this session.
     pub unlocked: bool,
     pub is_default: bool,
+    /// Days until the certificate expires (negative once expired): warned at 30.
+    #[ts(type = "number")]
+    pub expires_in_days: i64,
 }
 
 /// The identities, and which one is the default.
@@ -469,12 +410,486 @@ impl From<&kyso_sync::SyncStatus> for SyncStatusDto {
     }
 }
 
+/// A PDF the user chose, as the window lists it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentDto {
+    pub path: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+    #[ts(type = "number")]
+    pub pages: u64,
+    pub signatures: u32,
+    /// Signed by a leader, its number field still empty: the clerk's to do.
+    pub awaiting_number: bool,
+    pub encrypted: bool,
+    /// Kyso cannot read it (not a PDF, damaged…).
+    #[ts(optional)]
+    pub error: Option<ErrorDto>,
+}
+
+/// A box on a page as displayed, from its top left, in points (kyso_core's DisplayedBox);
+/// `page` from 1.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BoxDto {
+    #[ts(type = "number")]
+    pub page: u64,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub page_width: f64,
+    pub page_height: f64,
+}
+
+impl From<kyso_core::appearance::DisplayedBox> for BoxDto {
+    fn from(b: kyso_core::appearance::DisplayedBox) -> Self {
+        BoxDto {
+            page: b.page,
+            x: b.x,
+            y: b.y,
+            width: b.width,
+            height: b.height,
+            page_width: b.page_width,
+            page_height: b.page_height,
+        }
+    }
+}
+
+impl From<BoxDto> for kyso_core::appearance::DisplayedBox {
+    fn from(b: BoxDto) -> Self {
+        kyso_core::appearance::DisplayedBox {
+            page: b.page,
+            x: b.x,
+            y: b.y,
+            width: b.width,
+            height: b.height,
+            page_width: b.page_width,
+            page_height: b.page_height,
+        }
+    }
+}
+
+/// What a visible signature looks like (NĐ 30/2020 templates). Images are paths the user
+/// picked; absent, the ones remembered for the identity are used.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppearanceDto {
+    /// `leader`, `seal`, `attachment`, `copy` or `text`.
+    pub template: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub image: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub seal: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub seal_size_mm: Option<f64>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub doc_number: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub copy_form: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub text: Option<String>,
+}
+
+/// Where would this signature go on this document?
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewRequest {
+    pub path: String,
+    pub appearance: AppearanceDto,
+    /// The identity whose name the leader's signature goes above.
+    #[serde(default)]
+    #[ts(optional)]
+    pub identity_id: Option<String>,
+}
+
+/// The box the template chose, and whether it found its place (the signer's name, the
+/// leader's signature); when not, a box in the right column of the last page to move.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewDto {
+    #[serde(rename = "box")]
+    #[ts(rename = "box")]
+    pub shown: BoxDto,
+    pub found: bool,
+}
+
+/// One document of a batch, and where its signature goes when the user placed it.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignFileDto {
+    pub input: String,
+    /// Else `<stem>.signed.pdf` in the output folder (the settings), or beside the input.
+    #[serde(default)]
+    #[ts(optional)]
+    pub output: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub placement: Option<BoxDto>,
+}
+
+/// Sign documents ("Ký", "Ký tất cả"): progress comes as `sign-progress` events.
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignBatchRequest {
+    /// Chosen by the window, to tell its events apart and to cancel.
+    pub batch_id: String,
+    pub files: Vec<SignFileDto>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub identity_id: Option<String>,
+    /// Crosses once, inward; zeroized on drop.
+    #[serde(default)]
+    #[ts(optional, type = "string")]
+    pub pin: Option<Zeroizing<String>>,
+    #[serde(default)]
+    pub p12_path: String,
+    /// Crosses once, inward; zeroized on drop.
+    #[serde(default)]
+    #[ts(type = "string")]
+    pub password: Zeroizing<String>,
+    /// None: an invisible signature.
+    #[serde(default)]
+    #[ts(optional)]
+    pub appearance: Option<AppearanceDto>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub location: Option<String>,
+}
+
+impl std::fmt::Debug for SignBatchRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignBatchRequest")
+            .field("batch_id", &self.batch_id)
+            .field("files", &self.files)
+            .field("identity_id", &self.identity_id)
+            .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
+            .field("p12_path", &self.p12_path)
+            .field("password", &"<redacted>")
+            .field("appearance", &self.appearance)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One step of a batch: file `index` of `total` is being signed, was signed, failed, or
+/// was not signed because the batch was cancelled.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignProgressDto {
+    pub batch_id: String,
+    pub index: u32,
+    pub total: u32,
+    /// `signing`, `signed`, `failed` or `cancelled`.
+    pub state: String,
+    #[ts(optional)]
+    pub result: Option<SignResult>,
+    #[ts(optional)]
+    pub error: Option<ErrorDto>,
+}
+
+/// How a batch ended.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignBatchSummary {
+    pub signed: u32,
+    pub failed: u32,
+    pub cancelled: u32,
+}
+
+/// One reason of a verification: its code, its severity, the Vietnamese words for it and
+/// the engine's English detail.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasonDto {
+    pub code: String,
+    /// `info`, `indeterminate`, `altered` or `invalid`.
+    pub severity: String,
+    pub text_vi: String,
+    pub detail: String,
+}
+
+/// One change after a signature.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeDto {
+    pub kind: String,
+    pub allowed: bool,
+    pub detail: String,
+}
+
+/// One signature or document timestamp of a verified PDF.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureDto {
+    pub field: String,
+    /// `signature` or `document_timestamp`.
+    pub kind: String,
+    /// `valid`, `indeterminate`, `altered` or `invalid`.
+    pub verdict: String,
+    #[ts(optional)]
+    pub level: Option<String>,
+    #[ts(optional)]
+    pub signer: Option<String>,
+    #[ts(optional)]
+    pub issuer: Option<String>,
+    /// RFC 3339, and where it comes from: `timestamp`, `claimed`, `verification_time`.
+    #[ts(optional)]
+    pub time: Option<String>,
+    #[ts(optional)]
+    pub time_source: Option<String>,
+    pub trusted: bool,
+    #[ts(optional)]
+    pub revocation: Option<String>,
+    /// `none`, `allowed` or `not_permitted`.
+    pub modifications: String,
+    pub changes: Vec<ChangeDto>,
+    pub reasons: Vec<ReasonDto>,
+    #[ts(optional)]
+    pub widget: Option<BoxDto>,
+}
+
+/// The verification of one PDF.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReportDto {
+    pub path: String,
+    pub verdict: String,
+    pub reasons: Vec<ReasonDto>,
+    pub signatures: Vec<SignatureDto>,
+}
+
+fn reason_dto(r: &kyso_core::verify::report::Reason) -> ReasonDto {
+    let severity = serde_json::to_value(r.severity)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    ReasonDto {
+        code: r.code.to_owned(),
+        severity,
+        text_vi: kyso_core::verify::report::reason_vi(r.code).to_owned(),
+        detail: r.detail.clone(),
+    }
+}
+
+fn name_of<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl From<&kyso_core::VerifyReport> for VerifyReportDto {
+    fn from(r: &kyso_core::VerifyReport) -> Self {
+        VerifyReportDto {
+            path: r.path.display().to_string(),
+            verdict: name_of(r.verdict),
+            reasons: r.reasons.iter().map(reason_dto).collect(),
+            signatures: r
+                .signatures
+                .iter()
+                .map(|s| SignatureDto {
+                    field: s.field.clone(),
+                    kind: s.kind.to_owned(),
+                    verdict: name_of(s.verdict),
+                    level: s.level.map(str::to_owned),
+                    signer: s
+                        .signer
+                        .as_ref()
+                        .map(|c| c.common_name.clone().unwrap_or_else(|| c.subject.clone())),
+                    issuer: s.signer.as_ref().map(|c| c.issuer.clone()),
+                    time: s.signing_time.as_ref().map(|t| t.time.clone()),
+                    time_source: s.signing_time.as_ref().map(|t| name_of(t.source)),
+                    trusted: s.chain.as_ref().is_some_and(|c| c.trusted),
+                    revocation: s.revocation.as_ref().map(|r| r.status.to_owned()),
+                    modifications: s.modifications.status.to_owned(),
+                    changes: s
+                        .modifications
+                        .changes
+                        .iter()
+                        .map(|c| ChangeDto {
+                            kind: c.kind.to_owned(),
+                            allowed: c.allowed,
+                            detail: c.detail.clone(),
+                        })
+                        .collect(),
+                    reasons: s.reasons.iter().map(reason_dto).collect(),
+                    widget: s.widget.map(BoxDto::from),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A document fetched from the inbox.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxItemDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub document_id: String,
+    pub from_name: String,
+    pub subject: String,
+    pub received_at: String,
+    /// It answers a document this agency sent.
+    pub is_reply: bool,
+    pub attachments: Vec<InboxAttachmentDto>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxAttachmentDto {
+    pub name: String,
+    pub sha256: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+}
+
+impl From<kyso_sync::InboxEntry> for InboxItemDto {
+    fn from(e: kyso_sync::InboxEntry) -> Self {
+        InboxItemDto {
+            id: e.id,
+            document_id: e.document_id,
+            from_name: e.from_name,
+            subject: e.subject,
+            received_at: e.received_at,
+            is_reply: e.response_for.is_some(),
+            attachments: e
+                .attachments
+                .into_iter()
+                .map(|a| InboxAttachmentDto {
+                    name: a.name,
+                    sha256: a.sha256,
+                    size_bytes: a.size,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Reply to an inbox document with a signed PDF.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyRequest {
+    #[ts(type = "number")]
+    pub inbox_id: i64,
+    pub file: String,
+    pub meta: DocumentMetaDto,
+}
+
+/// The settings the window shows and changes (secrets excepted: they stay in the keychain).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsDto {
+    #[ts(optional)]
+    pub exchange_url: Option<String>,
+    #[ts(optional)]
+    pub client_id: Option<String>,
+    /// The exchange's client secret is in the keychain.
+    pub logged_in: bool,
+    pub tsa_urls: Vec<String>,
+    /// `B-B`, `B-T`, `B-LT`, `B-LTA`: what a new signature is brought to.
+    pub level: String,
+    pub require_timestamp: bool,
+    /// Where signed copies go; absent: beside their input.
+    #[ts(optional)]
+    pub output_folder: Option<String>,
+    #[ts(optional)]
+    pub signature_image: Option<String>,
+    #[ts(optional)]
+    pub seal_image: Option<String>,
+}
+
+/// Change one setting (`kyso config set` keys, plus `desktop.output-folder`); `identityId`
+/// for those kept per identity (signing.level, appearance.image, appearance.seal).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingRequest {
+    pub key: String,
+    pub value: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub identity_id: Option<String>,
+}
+
+/// A certificate of the trust store.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustEntryDto {
+    pub id: String,
+    /// `anchor` or `intermediate`.
+    pub kind: String,
+    pub subject: String,
+    pub not_after: String,
+    pub sha256: String,
+}
+
+/// What "Kiểm tra thiết bị ký số" found: each known PKCS#11 module of this computer.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenDiagnosisDto {
+    pub modules: Vec<TokenModuleDto>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenModuleDto {
+    /// The driver's name (docs/tokens.md) and the module's path.
+    pub vendor: String,
+    pub path: String,
+    pub present: bool,
+    pub slots: Vec<TokenSlotDto>,
+    #[ts(optional)]
+    pub error: Option<ErrorDto>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenSlotDto {
+    pub slot: String,
+    #[ts(optional)]
+    pub token_label: Option<String>,
+    pub certificates: Vec<String>,
+    /// The PIN's state as the token tells it: `ok`, `count-low`, `final-try`, `locked`.
+    pub pin: String,
+}
+
+/// The clerk's number and date into the fields the leader's signature reserved.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StampRequest {
+    pub path: String,
+    /// Else `<stem>.stamped.pdf` beside it... or the output folder.
+    #[serde(default)]
+    #[ts(optional)]
+    pub output: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub number: Option<String>,
+    /// `yyyy-mm-dd`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub date: Option<String>,
+}
+
 /// Error codes raised by the shell itself (not by the engine).
 pub mod codes {
     /// A required field (input, output, .p12) was empty.
     pub const MISSING_FIELD: &str = "DESKTOP_MISSING_FIELD";
     /// The background task running the engine died (a bug).
     pub const INTERNAL: &str = "DESKTOP_INTERNAL";
+    /// A path the user did not pick or drop.
+    pub const FILE_NOT_CHOSEN: &str = "DESKTOP_FILE_NOT_CHOSEN";
 }
 
 #[cfg(test)]
@@ -482,28 +897,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sign_request_debug_never_shows_the_password() {
-        let req: SignRequest = serde_json::from_value(serde_json::json!({
-            "input": "a.pdf", "output": "a.signed.pdf", "p12Path": "me.p12",
-            "password": "hunter2-bí-mật"
+    fn sign_batch_debug_never_shows_the_password_or_pin() {
+        let req: SignBatchRequest = serde_json::from_value(serde_json::json!({
+            "batchId": "b1", "files": [{"input": "a.pdf"}], "p12Path": "me.p12",
+            "password": "hunter2-bí-mật", "pin": "4321-mã-pin"
         }))
         .expect("valid request");
         let shown = format!("{req:?}");
-        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("hunter2") && !shown.contains("4321"), "{shown}");
         assert!(shown.contains("<redacted>"));
         assert_eq!(req.password.as_str(), "hunter2-bí-mật");
-        assert_eq!(req.reason, None);
+        assert_eq!(req.pin.as_deref().map(String::as_str), Some("4321-mã-pin"));
+        assert!(req.appearance.is_none(), "no appearance: invisible");
     }
 
     #[test]
-    fn pins_never_show_in_debug() {
-        let req: SignRequest = serde_json::from_value(serde_json::json!({
-            "input": "a.pdf", "output": "a.signed.pdf", "identityId": "abc", "pin": "4321-mã-pin"
-        }))
-        .expect("valid request");
-        let shown = format!("{req:?}");
-        assert!(!shown.contains("4321"), "{shown}");
-        assert_eq!(req.pin.as_deref().map(String::as_str), Some("4321-mã-pin"));
+    fn import_debug_never_shows_the_password_or_pin() {
         let import: ImportIdentityRequest = serde_json::from_value(serde_json::json!({
             "p12Path": "me.p12", "password": "p12-bí-mật", "pin": "9876"
         }))

@@ -716,3 +716,41 @@ mod tests {
         assert!(PinTries::FinalTry.describe().contains("ONE try left"));
     }
 }
+
+/// The PKCS#11 modules of the token drivers Kyso knows (docs/tokens.md), by vendor, with the
+/// paths their installers use on this operating system; `KYSO_PKCS11_MODULE` adds one.
+pub fn known_modules() -> Vec<(String, String)> {
+    #[cfg(target_os = "windows")]
+    let known: &[(&str, &str)] = &[
+        ("SafeNet Authentication Client", r"C:\Windows\System32\eTPKCS11.dll"),
+        ("bit4id (VGCA Token)", r"C:\Windows\System32\bit4ipki.dll"),
+        ("OpenSC", r"C:\Windows\System32\opensc-pkcs11.dll"),
+        ("SoftHSM2", r"C:\SoftHSM2\lib\softhsm2-x64.dll"),
+    ];
+    #[cfg(target_os = "macos")]
+    let known: &[(&str, &str)] = &[
+        ("SafeNet Authentication Client", "/usr/local/lib/libeTPkcs11.dylib"),
+        ("bit4id (VGCA Token)", "/Library/bit4id/pkcs11/libbit4ipki.dylib"),
+        ("OpenSC", "/Library/OpenSC/lib/opensc-pkcs11.so"),
+        ("SoftHSM2", "/opt/homebrew/lib/softhsm/libsofthsm2.so"),
+        ("SoftHSM2", "/usr/local/lib/softhsm/libsofthsm2.so"),
+    ];
+    #[cfg(not(any(target_os = "windows", target_os = "macos")))]
+    let known: &[(&str, &str)] = &[
+        ("SafeNet Authentication Client", "/usr/lib/libeTPkcs11.so"),
+        ("bit4id (VGCA Token)", "/usr/lib/bit4id/libbit4ipki.so"),
+        ("OpenSC", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"),
+        ("SoftHSM2", "/usr/lib/softhsm/libsofthsm2.so"),
+    ];
+    let mut modules: Vec<(String, String)> = known
+        .iter()
+        .map(|(vendor, path)| (vendor.to_string(), path.to_string()))
+        .collect();
+    if let Ok(extra) = std::env::var("KYSO_PKCS11_MODULE")
+        && !extra.trim().is_empty()
+        && !modules.iter().any(|(_, p)| *p == extra)
+    {
+        modules.insert(0, ("KYSO_PKCS11_MODULE".into(), extra));
+    }
+    modules
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DocumentMetaDto } from "./bindings";
-import { canRetry, connectionKey, newDocumentForm, problemsFor, stateKey, today } from "./outbox";
+import { canCancel, canRetry, connectionKey, newDocumentForm, problemsFor, stateKey, today } from "./outbox";
 
 const remembered: DocumentMetaDto = {
   from: { organId: "000.00.00.H35", name: "Ủy ban nhân dân tỉnh Hà Nam" },
@@ -57,6 +57,12 @@ describe("outbox helpers", () => {
   it("states and connections map to i18n keys, unknown ones to a visible fallback", () => {
     expect(stateKey({ state: "refused" })).toBe("outbox.state.refused");
     expect(stateKey({ state: "weird" })).toBe("outbox.state.unknown");
+    expect(stateKey({ state: "sent", statusCode: "01" })).toBe("outbox.state.arrived");
+    expect(stateKey({ state: "sent", statusCode: "03" })).toBe("outbox.state.registered");
+    expect(stateKey({ state: "queued" }, true)).toBe("outbox.state.sending");
+    expect(canCancel({ state: "queued", attempts: 0 })).toBe(true);
+    expect(canCancel({ state: "queued", attempts: 1 })).toBe(false);
+    expect(canCancel({ state: "sent", attempts: 1 })).toBe(false);
     expect(canRetry({ state: "refused" })).toBe(true);
     expect(canRetry({ state: "sent" })).toBe(false);
     expect(connectionKey("offline")).toBe("sync.connection.offline");

@@ -43,9 +43,24 @@ export function problemsFor(field: string, problems: FieldProblemDto[] | undefin
 /** Outbox states, in the order a document goes through them. */
 export const OUTBOX_STATES = ["queued", "sent", "refused", "failed"] as const;
 
-/** The i18n key of an outbox item's state. */
-export function stateKey(item: Pick<OutboxItemDto, "state">): string {
+/** The edXML statuses that read as a state of their own (QĐ 28/2018: 01 đã đến, 02 từ chối, 03 tiếp nhận). */
+const STATUS_STATES: Record<string, string> = { "01": "arrived", "02": "refused", "03": "registered" };
+
+/**
+ * The i18n key of an outbox item's state, in words: chờ gửi, đang gửi (while the sync is
+ * sending), đã đến, đã tiếp nhận, bị từ chối, gửi không thành công.
+ */
+export function stateKey(item: Pick<OutboxItemDto, "state"> & { statusCode?: string }, sending = false): string {
+  if (item.state === "queued" && sending) return "outbox.state.sending";
+  if (item.state === "sent" && item.statusCode && item.statusCode in STATUS_STATES) {
+    return `outbox.state.${STATUS_STATES[item.statusCode]}`;
+  }
   return (OUTBOX_STATES as readonly string[]).includes(item.state) ? `outbox.state.${item.state}` : "outbox.state.unknown";
+}
+
+/** Whether the user can still withdraw the item: queued, and no send of it was tried. */
+export function canCancel(item: Pick<OutboxItemDto, "state" | "attempts">): boolean {
+  return item.state === "queued" && item.attempts === 0;
 }
 
 /** Whether the user can send the item again (refused by the exchange, or failed for good). */

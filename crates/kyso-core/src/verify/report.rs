@@ -382,3 +382,52 @@ mod tests {
         assert_eq!(verdict_of(&[]), Verdict::Valid);
     }
 }
+
+/// A reason's code in Vietnamese words, for an official (the English detail beside it says
+/// more); "Lưu ý" (a note) for a code without its own words.
+pub fn reason_vi(code: &str) -> &'static str {
+    match code {
+        "BYTE_RANGE_INVALID" => "Vùng dữ liệu được ký (/ByteRange) không hợp lệ",
+        "CMS_MALFORMED" => "Không đọc được dữ liệu chữ ký (CMS)",
+        "DIGEST_MISMATCH" => "Nội dung đã bị thay đổi sau khi ký (sai giá trị băm)",
+        "SIGNATURE_INVALID" => "Giá trị chữ ký không đúng",
+        "SIGNER_CERT_NOT_FOUND" => "Không tìm thấy chứng thư số của người ký",
+        "SIGNING_CERT_MISMATCH" => "Chứng thư số không khớp với chứng thư đã ký",
+        "CERT_SIGNATURE_INVALID" => "Chứng thư số bị hỏng hoặc giả mạo",
+        "CERT_EXPIRED_AT_SIGNING" => "Chứng thư số đã hết hạn tại thời điểm ký",
+        "CERT_NOT_YET_VALID_AT_SIGNING" => "Chứng thư số chưa có hiệu lực tại thời điểm ký",
+        "CA_CERT_EXPIRED_AT_SIGNING" | "CA_CERT_NOT_YET_VALID_AT_SIGNING" => {
+            "Chứng thư của CA không có hiệu lực tại thời điểm ký"
+        }
+        "CERT_KEY_USAGE" => "Chứng thư số không dùng để ký",
+        "CA_NOT_A_CA" => "Chứng thư cấp phát không phải của CA",
+        "CERT_REVOKED" => "Chứng thư số đã bị thu hồi",
+        "REVOCATION_UNKNOWN" => "Không xác định được tình trạng thu hồi",
+        "REVOCATION_STALE" => "Dữ liệu thu hồi đã quá hạn, không chứng minh được tình trạng",
+        "OCSP_NOT_FROM_ISSUER" => "Phản hồi OCSP không do CA hoặc máy chủ được CA ủy quyền ký",
+        "OCSP_FETCH_FAILED" => "Không truy vấn được máy chủ OCSP",
+        "OCSP_MALFORMED" => "Không đọc được phản hồi OCSP",
+        "OCSP_RESPONDER_ERROR" => "Máy chủ OCSP không trả lời về chứng thư này",
+        "OCSP_NONCE_MISMATCH" => "Phản hồi OCSP không khớp với yêu cầu",
+        "OCSP_CERT_UNKNOWN" => "Máy chủ OCSP không biết chứng thư này",
+        "CHAIN_UNTRUSTED" | "CHAIN_UNTRUSTED_ROOT" => "Chứng thư gốc chưa được tin cậy",
+        "CHAIN_ISSUER_MISSING" => "Thiếu chứng thư CA trung gian",
+        "CHAIN_TOO_LONG" => "Chuỗi chứng thư quá dài",
+        "UNSUPPORTED_ALGORITHM" => "Thuật toán không được hỗ trợ",
+        "MODIFIED_NOT_PERMITTED" => "Tài liệu bị sửa đổi không được phép sau khi ký",
+        "FIELD_LOCKED_CHANGED" => {
+            "Một trường biểu mẫu đã bị chữ ký này khóa nhưng bị sửa đổi sau khi ký"
+        }
+        "FIELD_LOCK_UNREADABLE" => "Không đọc được danh sách các trường bị chữ ký này khóa",
+        "TIMESTAMP_MALFORMED" | "TIMESTAMP_IMPRINT_MISMATCH" => "Dấu thời gian không hợp lệ",
+        "TSA_NOT_TIMESTAMPING" => "Chứng thư không phải của đơn vị cấp dấu thời gian",
+        "SIGNING_TIME_CLAIMED" => "Thời gian ký do người ký tự khai, chưa có dấu thời gian",
+        "SIGNED_BEFORE_TIMESTAMP" => {
+            "Dấu thời gian tài liệu chứng minh chữ ký đã có trước thời điểm đó"
+        }
+        "APPENDED_BYTES" => "Có dữ liệu được nối thêm sau phiên bản cuối",
+        "NO_SIGNATURES" => "Tài liệu không có chữ ký",
+        "CMS_CONTENT_TYPE_MISMATCH" => "Kiểu nội dung đã ký không khớp",
+        _ => "Lưu ý",
+    }
+}

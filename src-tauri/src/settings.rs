@@ -1,0 +1,210 @@
+//! "Cài đặt": the settings of `KYSO_HOME/config.toml` (each layer's section through its own
+//! type, as `kyso config set` does), the exchange's login, the trust store. The shell's own
+//! section is `[desktop]`: where signed copies go.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kyso_core::settings::{AppearanceSettings, ConfigFile, SettingsError, SigningSettings};
+use kyso_core::timestamp::TsaSettings;
+use kyso_core::{TrustKind, TrustStore};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, State};
+
+use crate::commands::{blocking, required};
+use crate::dto::{ErrorDto, SettingRequest, SettingsDto, TrustEntryDto};
+use crate::files::{self, Files, Kind};
+
+/// The `[desktop]` section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct DesktopSettings {
+    /// Signed copies go here (`<stem>.signed.pdf`); None: beside their input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_folder: Option<PathBuf>,
+}
+
+const SECTION: &str = "desktop";
+
+fn home() -> PathBuf {
+    kyso_keys::home::kyso_home()
+}
+
+fn settings_error(e: SettingsError) -> ErrorDto {
+    ErrorDto::new(e.code(), e.to_string())
+}
+
+fn desktop_settings() -> Result<DesktopSettings, ErrorDto> {
+    let home = home();
+    ConfigFile::load(&home)
+        .and_then(|f| f.section(&home, SECTION))
+        .map_err(settings_error)
+}
+
+/// Where signed copies go, when the user chose a folder.
+pub fn output_folder() -> Option<PathBuf> {
+    desktop_settings().ok().and_then(|s| s.output_folder)
+}
+
+fn snapshot() -> Result<SettingsDto, ErrorDto> {
+    let home = home();
+    let sync = kyso_sync::Config::load(&home)?;
+    let tsa = TsaSettings::load(&home).map_err(settings_error)?;
+    let level = kyso_core::settings::target_level(&home, None, false).map_err(settings_error)?;
+    let appearance = AppearanceSettings::load(&home).map_err(settings_error)?;
+    let logged_in = match sync.exchange() {
+        Ok((url, client_id)) => {
+            kyso_keys::keychain::load_secret(&kyso_sync::config::secret_account(url, client_id))
+                .ok()
+                .flatten()
+                .is_some()
+        }
+        Err(_) => false,
+    };
+    Ok(SettingsDto {
+        exchange_url: sync.exchange.url.clone(),
+        client_id: sync.exchange.client_id.clone(),
+        logged_in,
+        tsa_urls: tsa.urls,
+        level: level.name().to_owned(),
+        require_timestamp: sync.sync.require_timestamp,
+        output_folder: desktop_settings()?
+            .output_folder
+            .map(|p| p.display().to_string()),
+        signature_image: appearance.image.map(|p| p.display().to_string()),
+        seal_image: appearance.seal.map(|p| p.display().to_string()),
+    })
+}
+
+/// The settings as they stand.
+#[tauri::command]
+pub async fn settings_get() -> Result<SettingsDto, ErrorDto> {
+    blocking(snapshot).await
+}
+
+/// Sets one setting, through the layer that owns it; the settings as they now stand.
+#[tauri::command]
+pub async fn settings_set(request: SettingRequest) -> Result<SettingsDto, ErrorDto> {
+    blocking(move || {
+        let home = home();
+        let key = request.key.as_str();
+        let identity = request.identity_id.as_deref();
+        if key == "desktop.output-folder" {
+            let mut file = ConfigFile::load(&home).map_err(settings_error)?;
+            let mut desktop: DesktopSettings = file.section(&home, SECTION).map_err(settings_error)?;
+            desktop.output_folder = match request.value.trim() {
+                "" => None,
+                folder => Some(PathBuf::from(folder)),
+            };
+            file.set_section(SECTION, &desktop);
+            file.save(&home).map_err(settings_error)?;
+        } else if key.starts_with("appearance.") {
+            let mut a = AppearanceSettings::load(&home).map_err(settings_error)?;
+            match identity {
+                Some(id) => a.set_for_identity(key, &request.value, id),
+                None => a.set(key, &request.value),
+            }
+            .map_err(settings_error)?;
+            a.save(&home).map_err(settings_error)?;
+        } else if key.starts_with("signing.") {
+            let mut s = SigningSettings::load(&home).map_err(settings_error)?;
+            s.set(key, &request.value, identity).map_err(settings_error)?;
+            s.save(&home).map_err(settings_error)?;
+        } else if key.starts_with("tsa.") {
+            let mut t = TsaSettings::load(&home).map_err(settings_error)?;
+            t.set(key, &request.value).map_err(settings_error)?;
+            t.save(&home).map_err(settings_error)?;
+        } else {
+            let mut c = kyso_sync::Config::load(&home)?;
+            c.set(key, &request.value)?;
+            c.save(&home)?;
+        }
+        snapshot()
+    })
+    .await
+}
+
+/// Stores the exchange's client secret in the OS keychain (never on disk), after checking it
+/// with the exchange when it answers.
+#[tauri::command]
+pub async fn exchange_login(
+    secret: zeroize::Zeroizing<String>,
+) -> Result<SettingsDto, ErrorDto> {
+    blocking(move || {
+        let secret = required(secret.as_str(), "client secret")?.to_owned();
+        let config = kyso_sync::Config::load(&home())?;
+        let (url, client_id) = config.exchange()?;
+        let client = kyso_sync::ExchangeClient::new(url, client_id, zeroize::Zeroizing::new(secret.clone()))?;
+        match client.inbox() {
+            Ok(_) => {}
+            // Offline: kept all the same, checked at the next sync.
+            Err(e) if e.is_transient() => {}
+            Err(e) => return Err(e.into()),
+        }
+        kyso_sync::config::store_secret(url, client_id, &secret)?;
+        snapshot()
+    })
+    .await
+}
+
+/// The trust store: anchors and intermediates.
+#[tauri::command]
+pub async fn trust_list() -> Result<Vec<TrustEntryDto>, ErrorDto> {
+    blocking(|| {
+        let store = TrustStore::default_location();
+        let mut out = Vec::new();
+        for (kind, name) in [(TrustKind::Anchor, "anchor"), (TrustKind::Intermediate, "intermediate")] {
+            for e in store.list_kind(kind) {
+                out.push(TrustEntryDto {
+                    id: e.id,
+                    kind: name.to_owned(),
+                    subject: e.subject,
+                    not_after: e.not_after,
+                    sha256: e.sha256,
+                })
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// Picks a certificate file and adds it to the trust store as an anchor or an intermediate.
+#[tauri::command]
+pub async fn trust_add(
+    app: AppHandle,
+    intermediate: bool,
+    files: State<'_, Arc<Files>>,
+) -> Result<Vec<TrustEntryDto>, ErrorDto> {
+    let files = files.inner().clone();
+    let picked = blocking(move || Ok(files::pick(&app, &files, Kind::Certificate))).await?;
+    if let Some(path) = picked.first() {
+        let path = path.clone();
+        blocking(move || {
+            let kind = if intermediate {
+                TrustKind::Intermediate
+            } else {
+                TrustKind::Anchor
+            };
+            TrustStore::default_location()
+                .add_file(&path, kind)
+                .map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+            Ok(())
+        })
+        .await?;
+    }
+    trust_list().await
+}
+
+/// Removes a certificate from the trust store.
+#[tauri::command]
+pub async fn trust_remove(id: String) -> Result<Vec<TrustEntryDto>, ErrorDto> {
+    blocking(move || {
+        TrustStore::default_location()
+            .remove(&id)
+            .map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+        Ok(())
+    })
+    .await?;
+    trust_list().await
+}
