@@ -72,6 +72,10 @@ TOML
   export KYSO_E2E_KYSO_BIN="$BIN_DIR/kyso" KYSO_E2E_TRUST_ROOT="$(realpath "$KYSO_E2E_EXCHANGE_PKI")/root.pem"
 fi
 
+# The app's native dialogs are answered by the test through this folder (src-tauri/src/files.rs).
+export KYSO_TEST_DIALOGS="$WORK/dialogs"
+mkdir -p "$KYSO_TEST_DIALOGS"
+
 tauri-driver --port "$PORT" --native-port "$((PORT + 1))" >"$WORK/driver.log" 2>&1 &
 DRIVER_PID=$!
 EXTRA_PIDS+=("$DRIVER_PID")
@@ -81,5 +85,7 @@ curl -sf "http://127.0.0.1:$PORT/status" >/dev/null || { echo "e2e: tauri-driver
 status=0
 KYSO_DESKTOP_BIN="$BIN" WEBDRIVER_URL="http://127.0.0.1:$PORT" \
   KYSO_E2E_SHOT_DIR="$REPO/target/e2e" node "$REPO/ui/e2e/sign.e2e.mjs" || status=$?
+# Closing the window leaves the app in the tray: end it with the session.
+pkill -f "^$BIN" 2>/dev/null || true
 [ "$status" = 0 ] || { echo "e2e: tauri-driver log:" >&2; tail -30 "$WORK/driver.log" >&2; }
 exit "$status"
