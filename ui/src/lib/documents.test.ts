@@ -16,7 +16,7 @@ describe("documents of a screen", () => {
   it("adds new paths and replaces the description of known ones", () => {
     const merged = mergeDocuments([doc("/a.pdf"), doc("/b.pdf")], [doc("/b.pdf", 7), doc("/c.pdf")]);
     expect(merged.map((d) => d.path)).toEqual(["/a.pdf", "/b.pdf", "/c.pdf"]);
-    expect(merged[1].pages).toBe(7);
+    expect(merged[1]?.pages).toBe(7);
   });
 
   it("words sizes", () => {

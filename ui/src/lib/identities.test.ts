@@ -14,6 +14,7 @@ function identity(id: string, extra: Partial<IdentityDto> = {}): IdentityDto {
     needsPin: false,
     unlocked: false,
     isDefault: false,
+    expiresInDays: 400,
     ...extra,
   };
 }

@@ -34,11 +34,9 @@ export async function openPdf(path: string, size: number): Promise<pdfjs.PDFDocu
   const transport = new AppRangeTransport(path, size, initial);
   return pdfjs.getDocument({
     range: transport,
-    length: size,
     rangeChunkSize: CHUNK,
     disableAutoFetch: true,
     disableStream: true,
-    isEvalSupported: false,
     enableXfa: false,
   }).promise;
 }

@@ -23,4 +23,8 @@ needsPin: boolean,
 /**
  * …unless the token is already unlocked in this session.
  */
-unlocked: boolean, isDefault: boolean, };
+unlocked: boolean, isDefault: boolean, 
+/**
+ * Days until the certificate expires (negative once expired): warned at 30.
+ */
+expiresInDays: number, };
