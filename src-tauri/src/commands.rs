@@ -89,7 +89,12 @@ pub fn open_document(
     let path = files.check(&path)?;
     app.opener()
         .open_path(path.display().to_string(), None::<&str>)
-        .map_err(|e| ErrorDto::new(codes::INTERNAL, format!("cannot open {}: {e}", path.display())))
+        .map_err(|e| {
+            ErrorDto::new(
+                codes::INTERNAL,
+                format!("cannot open {}: {e}", path.display()),
+            )
+        })
 }
 
 /// Shows a chosen document in its folder.
@@ -100,9 +105,12 @@ pub fn reveal_document(
     files: State<'_, Arc<Files>>,
 ) -> Result<(), ErrorDto> {
     let path = files.check(&path)?;
-    app.opener()
-        .reveal_item_in_dir(&path)
-        .map_err(|e| ErrorDto::new(codes::INTERNAL, format!("cannot show {}: {e}", path.display())))
+    app.opener().reveal_item_in_dir(&path).map_err(|e| {
+        ErrorDto::new(
+            codes::INTERNAL,
+            format!("cannot show {}: {e}", path.display()),
+        )
+    })
 }
 
 /// Runs `work` off the UI thread.
@@ -170,7 +178,10 @@ mod tests {
 
     #[test]
     fn missing_fields_are_reported_with_a_code() {
-        assert_eq!(required("  ", "input PDF").unwrap_err().code, codes::MISSING_FIELD);
+        assert_eq!(
+            required("  ", "input PDF").unwrap_err().code,
+            codes::MISSING_FIELD
+        );
         assert_eq!(non_empty(&Some("  x ".into())).as_deref(), Some("x"));
     }
 }

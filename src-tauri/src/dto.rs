@@ -904,7 +904,10 @@ mod tests {
         }))
         .expect("valid request");
         let shown = format!("{req:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("4321"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("4321"),
+            "{shown}"
+        );
         assert!(shown.contains("<redacted>"));
         assert_eq!(req.password.as_str(), "hunter2-bí-mật");
         assert_eq!(req.pin.as_deref().map(String::as_str), Some("4321-mã-pin"));

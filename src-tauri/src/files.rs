@@ -56,7 +56,9 @@ impl Files {
         } else {
             Err(ErrorDto::new(
                 codes::FILE_NOT_CHOSEN,
-                format!("{path}: this file was not chosen in Kyso (pick it or drop it on the window)"),
+                format!(
+                    "{path}: this file was not chosen in Kyso (pick it or drop it on the window)"
+                ),
             ))
         }
     }
@@ -98,7 +100,10 @@ impl Kind {
             Kind::Pdfs | Kind::Pdf => Some(("PDF", &["pdf", "PDF"])),
             Kind::P12 => Some(("PKCS#12 (.p12, .pfx)", &["p12", "pfx", "P12", "PFX"])),
             Kind::Image => Some(("PNG, JPEG", &["png", "jpg", "jpeg", "PNG", "JPG", "JPEG"])),
-            Kind::Certificate => Some(("X.509 (.pem, .cer, .crt, .der)", &["pem", "cer", "crt", "der"])),
+            Kind::Certificate => Some((
+                "X.509 (.pem, .cer, .crt, .der)",
+                &["pem", "cer", "crt", "der"],
+            )),
             Kind::Json => Some(("JSON", &["json"])),
             Kind::Folder => None,
         }

@@ -173,7 +173,10 @@ pub async fn identity_add_token(
     let signers = signers.inner().clone();
     blocking(move || {
         // A module is a library Kyso loads: only the known drivers' (the diagnosis lists them).
-        if !kyso_keys::token::known_modules().iter().any(|(_, p)| *p == module) {
+        if !kyso_keys::token::known_modules()
+            .iter()
+            .any(|(_, p)| *p == module)
+        {
             return Err(ErrorDto::new(
                 "TOKEN_MODULE",
                 format!("{module} is not the module of a known token driver"),

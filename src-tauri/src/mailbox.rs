@@ -116,7 +116,12 @@ pub async fn inbox_open(
             .attachments
             .into_iter()
             .find(|a| a.sha256 == sha256)
-            .ok_or_else(|| ErrorDto::new("NOT_FOUND", format!("no attachment {sha256} in inbox document {id}")))?;
+            .ok_or_else(|| {
+                ErrorDto::new(
+                    "NOT_FOUND",
+                    format!("no attachment {sha256} in inbox document {id}"),
+                )
+            })?;
         Ok(files::describe(&files.allow(&attachment.path)))
     })
     .await

@@ -91,7 +91,8 @@ pub async fn settings_set(request: SettingRequest) -> Result<SettingsDto, ErrorD
         let identity = request.identity_id.as_deref();
         if key == "desktop.output-folder" {
             let mut file = ConfigFile::load(&home).map_err(settings_error)?;
-            let mut desktop: DesktopSettings = file.section(&home, SECTION).map_err(settings_error)?;
+            let mut desktop: DesktopSettings =
+                file.section(&home, SECTION).map_err(settings_error)?;
             desktop.output_folder = match request.value.trim() {
                 "" => None,
                 folder => Some(PathBuf::from(folder)),
@@ -108,7 +109,8 @@ pub async fn settings_set(request: SettingRequest) -> Result<SettingsDto, ErrorD
             a.save(&home).map_err(settings_error)?;
         } else if key.starts_with("signing.") {
             let mut s = SigningSettings::load(&home).map_err(settings_error)?;
-            s.set(key, &request.value, identity).map_err(settings_error)?;
+            s.set(key, &request.value, identity)
+                .map_err(settings_error)?;
             s.save(&home).map_err(settings_error)?;
         } else if key.starts_with("tsa.") {
             let mut t = TsaSettings::load(&home).map_err(settings_error)?;
@@ -127,14 +129,16 @@ pub async fn settings_set(request: SettingRequest) -> Result<SettingsDto, ErrorD
 /// Stores the exchange's client secret in the OS keychain (never on disk), after checking it
 /// with the exchange when it answers.
 #[tauri::command]
-pub async fn exchange_login(
-    secret: zeroize::Zeroizing<String>,
-) -> Result<SettingsDto, ErrorDto> {
+pub async fn exchange_login(secret: zeroize::Zeroizing<String>) -> Result<SettingsDto, ErrorDto> {
     blocking(move || {
         let secret = required(secret.as_str(), "client secret")?.to_owned();
         let config = kyso_sync::Config::load(&home())?;
         let (url, client_id) = config.exchange()?;
-        let client = kyso_sync::ExchangeClient::new(url, client_id, zeroize::Zeroizing::new(secret.clone()))?;
+        let client = kyso_sync::ExchangeClient::new(
+            url,
+            client_id,
+            zeroize::Zeroizing::new(secret.clone()),
+        )?;
         match client.inbox() {
             Ok(_) => {}
             // Offline: kept all the same, checked at the next sync.
@@ -153,7 +157,10 @@ pub async fn trust_list() -> Result<Vec<TrustEntryDto>, ErrorDto> {
     blocking(|| {
         let store = TrustStore::default_location();
         let mut out = Vec::new();
-        for (kind, name) in [(TrustKind::Anchor, "anchor"), (TrustKind::Intermediate, "intermediate")] {
+        for (kind, name) in [
+            (TrustKind::Anchor, "anchor"),
+            (TrustKind::Intermediate, "intermediate"),
+        ] {
             for e in store.list_kind(kind) {
                 out.push(TrustEntryDto {
                     id: e.id,

@@ -62,7 +62,8 @@ fn appearance_request(
         .template
         .parse()
         .map_err(|e: String| ErrorDto::new("APPEARANCE_INCOMPLETE", e))?;
-    let settings = AppearanceSettings::load(&home()).map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+    let settings =
+        AppearanceSettings::load(&home()).map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
     let mut request = AppearanceRequest::new(template);
     request.image = non_empty(&dto.image).map(PathBuf::from);
     request.seal = non_empty(&dto.seal).map(PathBuf::from);
@@ -134,9 +135,14 @@ pub async fn sign_batch(
             (Some(id), _) => {
                 let registry = kyso_keys::Registry::load()?;
                 let identity = registry.find(id)?.clone();
-                signers.open(&identity, request.pin.take()).inspect_err(|_| signers.forget(id))?
+                signers
+                    .open(&identity, request.pin.take())
+                    .inspect_err(|_| signers.forget(id))?
             }
-            (None, Some(p12)) => Arc::new(kyso_keys::Pkcs12Signer::open(p12, request.password.as_str())?),
+            (None, Some(p12)) => Arc::new(kyso_keys::Pkcs12Signer::open(
+                p12,
+                request.password.as_str(),
+            )?),
             (None, None) => unreachable!("a .p12 is required without an identity"),
         };
         let identity = request.identity_id.as_deref();
@@ -163,19 +169,20 @@ pub async fn sign_batch(
             failed: 0,
             cancelled: 0,
         };
-        let emit = |index: usize, state: &str, result: Option<SignResult>, error: Option<ErrorDto>| {
-            let _ = app.emit(
-                PROGRESS_EVENT,
-                SignProgressDto {
-                    batch_id: request.batch_id.clone(),
-                    index: index as u32,
-                    total,
-                    state: state.to_owned(),
-                    result,
-                    error,
-                },
-            );
-        };
+        let emit =
+            |index: usize, state: &str, result: Option<SignResult>, error: Option<ErrorDto>| {
+                let _ = app.emit(
+                    PROGRESS_EVENT,
+                    SignProgressDto {
+                        batch_id: request.batch_id.clone(),
+                        index: index as u32,
+                        total,
+                        state: state.to_owned(),
+                        result,
+                        error,
+                    },
+                );
+            };
         let mut outcomes = Vec::new();
         for (index, (file, input)) in request.files.iter().zip(&inputs).enumerate() {
             if batches.is_cancelled(&request.batch_id) {

@@ -25,6 +25,8 @@ async function wd(method, path, body) {
     method,
     headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
+    // A command that hangs fails its step instead of the whole run.
+    signal: AbortSignal.timeout(90000),
   });
   const json = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
@@ -64,6 +66,12 @@ class Session {
     writeFileSync(file, Buffer.from(await wd("GET", `${this.base}/screenshot`), "base64"));
     return file;
   }
+  async script(source, ...args) { return wd("POST", `${this.base}/execute/sync`, { script: source, args }); }
+  /** Scrolls the element to the middle of its scrolling box (a pointer action needs it in view). */
+  async reveal(css) {
+    const el = await this.$(css);
+    await this.script("arguments[0].scrollIntoView({block: 'center', inline: 'center'});", { [ELEMENT]: el });
+  }
   async end() { await wd("DELETE", this.base).catch(() => {}); }
   /** Drags the element by (dx, dy) pixels with a mouse pointer (W3C actions). */
   async drag(css, dx, dy) {
@@ -97,7 +105,14 @@ async function until(what, predicate, timeoutMs = 15000) {
 const results = [];
 async function step(name, fn) {
   try { await fn(); results.push(["ok", name]); console.log(`ok   ${name}`); }
-  catch (e) { results.push(["FAIL", name]); console.log(`FAIL ${name}\n     ${e.stack ?? e}`); }
+  catch (e) {
+    results.push(["FAIL", name]);
+    console.log(`FAIL ${name}\n     ${e.stack ?? e}`);
+    // What the window showed when the step failed.
+    await s.screenshot(`failed-${results.length}.png`).catch((err) => console.log(`     (no screenshot: ${err})`));
+    const shown = await s.script("return document.querySelector('main > div:not([hidden])')?.innerText ?? ''").catch(() => "");
+    console.log(`     the screen read: ${String(shown).replace(/\s+/g, " ").slice(0, 1500)}`);
+  }
 }
 
 const DIALOGS = process.env.KYSO_TEST_DIALOGS;
@@ -118,6 +133,17 @@ const verifiedValid = (file) => {
     throw new Error(`kyso verify ${file}: exit ${e.status}\n${e.stdout}`);
   }
 };
+/** Chooses the identity whose label starts with `label` in the sign screen. */
+const chooseIdentity = (label) =>
+  until(`the identity ${label}`, () =>
+    s.script(
+      "const sel = document.querySelector('[data-testid=sign-with]');" +
+        "const opt = [...sel.options].find((o) => o.text.startsWith(arguments[0]));" +
+        "if (!opt) return false;" +
+        "sel.value = opt.value; sel.dispatchEvent(new Event('change', { bubbles: true })); return true;",
+      label,
+    ),
+  );
 try {
   await step("header shows the engine version; every screen opens", async () => {
     const v = await until("engine version", async () => {
@@ -191,6 +217,7 @@ try {
       await s.click("[data-testid=pick-documents]");
       await until("page rendered", async () => (await s.attr("[data-testid=preview-page-view]", "data-rendered")) === "yes", 30000);
       await until("signature box", () => s.exists("[data-testid=signature-box]"));
+      await s.reveal("[data-testid=signature-box]");
       await s.drag("[data-testid=signature-box]", -40, 30);
       await until("moved", async () => (await s.attr("[data-testid=box-found]", "data-moved")) === "yes");
       await s.screenshot("e2e-sign-preview.png");
@@ -218,11 +245,112 @@ try {
       await s.click("[data-testid=result-verify]");
       const verdict = await until("verdict", () => s.attr("[data-testid=verify-verdict]", "data-verdict"), 60000);
       assert.equal(verdict, trustRoot ? "valid" : verdict);
+      await until("the signature's box highlighted on the page", () => s.exists(".verify-screen .highlight"), 30000);
       await s.screenshot("e2e-verify.png");
     });
 
+    const { KYSO_E2E_EXCHANGE_BIN: exchangeBin, KYSO_E2E_EXCHANGE_DB: exchangeDb } = process.env;
+    if (exchangeBin && exchangeDb) {
+      const fill = async (fields) => {
+        for (const [id, value] of Object.entries(fields)) await s.type(`[data-testid=${id}]`, value);
+      };
+      await step("sending: a wrong agency code is shown under its field, nothing is queued", async () => {
+        await s.click("[data-testid=nav-sign]");
+        await s.click("[data-testid=result-send]");
+        await until("send form", () => s.exists("[data-testid=send-card] form"));
+        await fill({
+          "meta-from-id": "H35",
+          "meta-from-name": "Ủy ban nhân dân tỉnh Hà Nam",
+          "meta-to-0-id": "000.01.35.H35",
+          "meta-to-0-name": "Sở Thông tin và Truyền thông tỉnh Hà Nam",
+          "meta-code-number": "123",
+          "meta-code-notation": "QĐ-UBND",
+          "meta-place": "Phủ Lý",
+          "meta-type": "1",
+          "meta-type-name": "Quyết định",
+          "meta-subject": "Về việc phê duyệt Kế hoạch chuyển đổi số năm 2027",
+          "meta-competence": "TM. Ủy ban nhân dân",
+          "meta-position": "Chủ tịch",
+          "meta-full-name": "Nguyễn Văn An",
+        });
+        await s.click("[data-testid=send-button]");
+        await until("a problem under the sender's code", () => s.exists("[data-testid=problem][data-field='from.organ_id']"));
+        assert.match(await s.text("[data-testid=problem][data-field='from.organ_id']"), /H35/);
+        await s.click("[data-testid=nav-mailbox]");
+        assert.equal(await s.exists("[data-testid=outbox-row]"), false, "nothing queued");
+        await s.click("[data-testid=nav-sign]");
+      });
+
+      await step("sending: queued, synced with no click, \"đã tiếp nhận\" by the exchange (01)", async () => {
+        await fill({ "meta-from-id": "000.00.00.H35" });
+        await s.click("[data-testid=send-button]");
+        await until("queued", () => s.exists("[data-testid=send-queued]"), 30000);
+        await s.click("[data-testid=nav-mailbox]");
+        const row = "[data-testid=outbox-row][data-state=sent]";
+        await until("delivered", () => s.exists(row), 60000);
+        assert.equal(await s.text(`${row} [data-testid=outbox-status-code]`), "01");
+        assert.equal(await s.attr("[data-testid=sync-connection]", "data-connection"), "online");
+        const docs = JSON.parse(execFileSync(exchangeBin, ["documents", "--json", "--db", exchangeDb], { encoding: "utf8" }));
+        assert.equal(docs.length, 1, "exactly one document arrived");
+        const sha = createHash("sha256").update(readFileSync(signed)).digest("hex");
+        assert.equal(docs[0].attachments[0].sha256, sha, "the signed bytes arrived");
+        assert.equal(docs[0].from_organ_id, "000.00.00.H35");
+        await s.screenshot("e2e-mailbox.png");
+      });
+    } else if (process.env.KYSO_E2E_REQUIRE_EXCHANGE) {
+      results.push(["fail", "exchange fixture missing (KYSO_E2E_EXCHANGE_PKI in desktop-e2e.sh)"]);
+    }
+
+    await step("identities: the same certificate twice is refused with IDENTITY_EXISTS", async () => {
+      await s.click("[data-testid=nav-identities]");
+      if (!(await s.exists("[data-testid=import-p12]"))) await s.click("[data-testid=import-toggle]");
+      answer(p12);
+      await s.click("[data-testid=import-pick]");
+      await until("picked", async () => (await s.prop("[data-testid=import-p12]", "value")) === p12);
+      await s.type("[data-testid=import-password]", pass);
+      await s.type("[data-testid=import-label]", "Lần nữa");
+      await s.click("[data-testid=import-button]");
+      assert.equal(await until("import error", () => s.text("[data-testid=import-error-code]")), "IDENTITY_EXISTS");
+    });
+
+    const p12Pin = process.env.KYSO_E2E_P12_WITH_PIN;
+    if (p12Pin) {
+      await step("identities: with a signing PIN, a wrong PIN is refused (PIN_WRONG), the right one signs", async () => {
+        const PIN = "2468-mã-pin";
+        answer(p12Pin);
+        await s.click("[data-testid=import-pick]");
+        await until("picked", async () => (await s.prop("[data-testid=import-p12]", "value")) === p12Pin);
+        await s.type("[data-testid=import-password]", pass);
+        await s.type("[data-testid=import-label]", "Chữ ký có mã PIN");
+        await s.click("[data-testid=import-with-pin]");
+        await s.type("[data-testid=import-pin]", PIN);
+        await s.type("[data-testid=import-pin-again]", PIN);
+        await s.click("[data-testid=import-button]");
+        await until("two identities", async () => (await wd("POST", `${s.base}/elements`, { using: "css selector", value: "[data-testid=identity-row]" })).length === 2);
+        await s.click("[data-testid=nav-sign]");
+        await chooseIdentity("Chữ ký có mã PIN");
+        await until("the PIN field", () => s.exists("[data-testid=sign-pin]"));
+        const input = join(work, "Công văn.pdf");
+        writeFileSync(input, readFileSync(pdf));
+        answer(input);
+        await s.click("[data-testid=pick-documents]");
+        await until("the document listed", () => s.exists(`[data-testid=document][data-path="${input}"]`));
+        await s.type("[data-testid=sign-pin]", "1111");
+        await s.click("[data-testid=sign-button]");
+        assert.equal(await until("error code", () => s.text("[data-testid=error-code]"), 60000), "PIN_WRONG");
+        assert.equal(existsSync(input.replace(/\.pdf$/, ".signed.pdf")), false, "no output on a wrong PIN");
+        await s.type("[data-testid=sign-pin]", PIN);
+        await s.click("[data-testid=sign-button]");
+        const out = input.replace(/\.pdf$/, ".signed.pdf");
+        await until("result", async () => (await s.text("[data-testid=result-output]")) === out, 60000);
+        assert.ok(verifiedValid(out));
+      });
+    }
+
     await step("batch: ten documents signed with progress, each one valid", async () => {
       await s.click("[data-testid=nav-sign]");
+      while (await s.exists("[data-testid=document] button.icon")) await s.click("[data-testid=document] button.icon");
+      await chooseIdentity("Chữ ký Nguyễn Văn An");
       const inputs = Array.from({ length: 10 }, (_, i) => join(work, `batch-${i}.pdf`));
       for (const f of inputs) writeFileSync(f, readFileSync(pdf));
       answer(...inputs);
@@ -233,7 +361,11 @@ try {
         const found = await wd("POST", `${s.base}/elements`, { using: "css selector", value: "[data-testid=result]" });
         return found.length === 10;
       }, 120000);
-      for (const f of inputs) assert.ok(existsSync(f.replace(/\.pdf$/, ".signed.pdf")), `${f} signed`);
+      for (const f of inputs) {
+        const out = f.replace(/\.pdf$/, ".signed.pdf");
+        assert.ok(existsSync(out), `${f} signed`);
+        assert.ok(verifiedValid(out));
+      }
     });
   } else if (process.env.KYSO_E2E_REQUIRE_SIGNING) {
     results.push(["fail", "signing fixture missing (KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD)"]);
