@@ -66,6 +66,25 @@ impl CmsError {
         }
     }
 
+    /// The named values of the message (the catalogue's placeholders): `detail` is the
+    /// English cause.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            CmsError::Malformed(detail)
+            | CmsError::CertificateMalformed(detail)
+            | CmsError::UnsupportedAlgorithm(detail)
+            | CmsError::UnsupportedKey(detail)
+            | CmsError::InvalidInput(detail) => vec![("detail", detail.clone())],
+            CmsError::NotSignedData { content_type } => {
+                vec![("detail", format!("content type {content_type}"))]
+            }
+            CmsError::TrailingData { offset } => vec![("offset", offset.to_string())],
+            CmsError::NoSuchSigner { index, count } => {
+                vec![("index", index.to_string()), ("count", count.to_string())]
+            }
+        }
+    }
+
     pub(crate) fn malformed(what: impl Into<String>) -> Self {
         CmsError::Malformed(what.into())
     }

@@ -112,6 +112,20 @@ impl TspError {
             TspError::InvalidInput(_) => "TSA_INVALID_INPUT",
         }
     }
+
+    /// The named values of the message (the catalogue's placeholders): `detail` is the
+    /// English cause.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            TspError::Rejected { .. } => vec![("detail", self.to_string())],
+            TspError::BadResponse(detail)
+            | TspError::NotATsa(detail)
+            | TspError::Malformed(detail)
+            | TspError::Unsupported(detail)
+            | TspError::InvalidInput(detail) => vec![("detail", detail.clone())],
+            TspError::WrongImprint | TspError::WrongNonce => Vec::new(),
+        }
+    }
 }
 
 impl From<CmsError> for TspError {

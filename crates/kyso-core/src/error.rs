@@ -1,9 +1,12 @@
 //! kyso-core's errors: each names the file and the cause, and has a stable code
-//! (ARCHITECTURE principle 5). The UI maps codes to Vietnamese and English text.
+//! (ARCHITECTURE principle 5). Codes and parameters give the Vietnamese and English texts
+//! of [`crate::messages`]; the `Display` text is English, for logs and searches.
 
 use std::path::PathBuf;
 
 use kyso_pdf::signature::PlanError;
+
+use crate::messages::{Coded, Params, param, with_file};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -97,5 +100,48 @@ impl Error {
             Error::Timestamp { source, .. } => source.code(),
             Error::Validation { .. } => "LTV_DATA_UNAVAILABLE",
         }
+    }
+
+    /// The named values of the message (the catalogue's placeholders): `file` is the file
+    /// worked on (or the one the cause names: an image, a .p12), `detail` the English cause.
+    pub fn params(&self) -> Params {
+        let file = |path: &std::path::Path| param("file", path.display());
+        match self {
+            Error::Pdf { path, source } => with_file(source.params(), path),
+            Error::Plan { path, source } => with_file(source.params(), path),
+            Error::ReadInput { path, source } | Error::WriteOutput { path, source } => {
+                vec![file(path), param("detail", source)]
+            }
+            Error::OutputIsInput { path }
+            | Error::InputChanged { path }
+            | Error::StampNoReservedFields { path } => vec![file(path)],
+            Error::SignatureTooLarge {
+                path,
+                needed,
+                reserved,
+            } => vec![
+                file(path),
+                param("needed", needed),
+                param("reserved", reserved),
+            ],
+            Error::Certificate { path, source } | Error::Key { path, source } => {
+                with_file(source.params(), path)
+            }
+            Error::Appearance { path, source } => with_file(source.params(), path),
+            Error::StampLocked { path, field } => vec![file(path), param("field", field)],
+            Error::Settings { source } => source.params(),
+            Error::Timestamp { path, source } => with_file(source.params(), path),
+            Error::Validation { path, detail } => vec![file(path), param("detail", detail)],
+            Error::Cms { path, source } => with_file(source.params(), path),
+        }
+    }
+}
+
+impl Coded for Error {
+    fn code(&self) -> &'static str {
+        Error::code(self)
+    }
+    fn params(&self) -> Params {
+        Error::params(self)
     }
 }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod info;
 pub mod level;
 pub mod ltv;
+pub mod messages;
 pub mod output;
 pub mod password;
 pub mod pdf_date;

@@ -54,6 +54,29 @@ impl SettingsError {
             SettingsError::Io { .. } => "STORE_IO",
         }
     }
+
+    /// The named values of the message (the catalogue's placeholders).
+    pub fn params(&self) -> crate::messages::Params {
+        use crate::messages::param;
+        match self {
+            SettingsError::Invalid { path, detail } => {
+                vec![param("file", path.display()), param("detail", detail)]
+            }
+            SettingsError::Value { .. } => vec![param("detail", self)],
+            SettingsError::Io { path, source } => {
+                vec![param("file", path.display()), param("detail", source)]
+            }
+        }
+    }
+}
+
+impl crate::messages::Coded for SettingsError {
+    fn code(&self) -> &'static str {
+        SettingsError::code(self)
+    }
+    fn params(&self) -> crate::messages::Params {
+        SettingsError::params(self)
+    }
 }
 
 /// `KYSO_HOME/config.toml` as a whole: sections this layer does not know are kept.
@@ -415,6 +438,62 @@ impl SigningSettings {
     }
 }
 
+/// The keys of `[ui]` that `kyso config set` accepts.
+pub const UI_KEYS: &[&str] = &["ui.lang"];
+
+/// The `[ui]` section: how Kyso speaks to the user, for the CLI and the desktop app alike.
+///
+/// ```toml
+/// [ui]
+/// lang = "en"    # vi (the default) or en
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiSettings {
+    /// The language of messages; None: Vietnamese (never the system locale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<crate::messages::Lang>,
+}
+
+impl UiSettings {
+    pub const SECTION: &'static str = "ui";
+
+    pub fn load(home: &Path) -> Result<UiSettings, SettingsError> {
+        ConfigFile::load(home)?.section(home, Self::SECTION)
+    }
+
+    /// Saves this section, keeping the file's others.
+    pub fn save(&self, home: &Path) -> Result<(), SettingsError> {
+        let mut file = ConfigFile::load(home)?;
+        file.set_section(Self::SECTION, self);
+        file.save(home)
+    }
+
+    /// Sets one key ([`UI_KEYS`]); an empty value clears it.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingsError> {
+        let invalid = |detail: String| SettingsError::Value {
+            key: key.to_string(),
+            detail,
+        };
+        match key {
+            "ui.lang" => {
+                self.lang = match value.trim() {
+                    "" => None,
+                    v => Some(
+                        crate::messages::Lang::parse(v)
+                            .ok_or_else(|| invalid(format!("\"{v}\" is not vi or en")))?,
+                    ),
+                };
+                Ok(())
+            }
+            other => Err(invalid(format!(
+                "unknown setting \"{other}\"; known: {}",
+                UI_KEYS.join(", ")
+            ))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,6 +517,24 @@ mod tests {
         assert_eq!(back.box_size, Some([200.0, 80.0]));
         assert!(a.set("appearance.image", "/no/such/file.png").is_err());
         assert!(a.set("appearance.nope", "1").is_err());
+    }
+
+    #[test]
+    fn the_language_is_kept_in_ui_and_checked() {
+        use crate::messages::Lang;
+        let home = tempfile::tempdir().unwrap();
+        assert_eq!(UiSettings::load(home.path()).unwrap().lang, None);
+        let mut ui = UiSettings::default();
+        ui.set("ui.lang", "EN").unwrap();
+        ui.save(home.path()).unwrap();
+        let text = std::fs::read_to_string(ConfigFile::path(home.path())).unwrap();
+        assert!(text.contains("[ui]") && text.contains("lang = \"en\""), "{text}");
+        assert_eq!(UiSettings::load(home.path()).unwrap().lang, Some(Lang::En));
+        let e = ui.set("ui.lang", "fr").unwrap_err();
+        assert_eq!(e.code(), "CONFIG_INVALID");
+        assert!(ui.set("ui.colour", "blue").is_err());
+        ui.set("ui.lang", "").unwrap();
+        assert_eq!(ui.lang, None);
     }
 
     #[test]

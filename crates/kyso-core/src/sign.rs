@@ -129,7 +129,22 @@ pub struct SignOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Shortfall {
     pub code: String,
+    /// English.
     pub message: String,
+    /// The named values of the code's text in [`crate::messages`].
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<&'static str, String>,
+}
+
+impl Shortfall {
+    /// The reason as the user is told it, in either language.
+    pub fn problem(&self) -> crate::messages::Problem {
+        crate::messages::Problem::new(
+            self.code.clone(),
+            self.params.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            self.message.clone(),
+        )
+    }
 }
 
 impl From<&TsaFailure> for Shortfall {
@@ -137,6 +152,7 @@ impl From<&TsaFailure> for Shortfall {
         Shortfall {
             code: f.code().to_string(),
             message: f.to_string(),
+            params: f.params().into_iter().collect(),
         }
     }
 }
@@ -146,6 +162,7 @@ impl From<&Error> for Shortfall {
         Shortfall {
             code: e.code().to_string(),
             message: e.to_string(),
+            params: e.params().into_iter().collect(),
         }
     }
 }

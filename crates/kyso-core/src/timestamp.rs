@@ -222,6 +222,26 @@ impl TsaFailure {
         }
     }
 
+    /// The named values of the message (the catalogue's placeholders): `url` is the TSA's
+    /// address, `detail` the English cause.
+    pub fn params(&self) -> crate::messages::Params {
+        use crate::messages::param;
+        match self {
+            TsaFailure::NotConfigured => Vec::new(),
+            TsaFailure::Unreachable { url, detail }
+            | TsaFailure::BadResponse { url, detail }
+            | TsaFailure::NotATsa { url, detail }
+            | TsaFailure::Secret { url, detail } => vec![param("url", url), param("detail", detail)],
+            TsaFailure::Rejected { url, text } => vec![param("url", url), param("detail", text)],
+            TsaFailure::Timeout { url, seconds } | TsaFailure::RateLimited { url, seconds } => {
+                vec![param("url", url), param("seconds", seconds)]
+            }
+            TsaFailure::WrongImprint { url }
+            | TsaFailure::WrongNonce { url }
+            | TsaFailure::Auth { url } => vec![param("url", url)],
+        }
+    }
+
     fn from_tsp(url: &str, e: TspError) -> TsaFailure {
         let url = url.to_string();
         match e {
@@ -349,8 +369,12 @@ pub enum TsaProgress {
     },
     /// Waiting: a rate limit or a `Retry-After`.
     Waiting { url: String, seconds: u64 },
-    /// `url` failed; the next one is tried.
-    Failed { url: String, reason: String },
+    /// `url` failed; the next one is tried. `reason` is `failure`'s English text.
+    Failed {
+        url: String,
+        reason: String,
+        failure: TsaFailure,
+    },
 }
 
 /// Where [`TsaProgress`] goes.
@@ -498,6 +522,7 @@ impl Timestamper {
                     self.tell(TsaProgress::Failed {
                         url: tsa.url.clone(),
                         reason: e.to_string(),
+                        failure: e.clone(),
                     });
                     last = e;
                 }
@@ -683,6 +708,15 @@ impl RateLimit {
         }
         let _ = lock.unlock();
         Ok(waited)
+    }
+}
+
+impl crate::messages::Coded for TsaFailure {
+    fn code(&self) -> &'static str {
+        TsaFailure::code(self)
+    }
+    fn params(&self) -> crate::messages::Params {
+        TsaFailure::params(self)
     }
 }
 

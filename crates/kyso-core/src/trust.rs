@@ -42,6 +42,27 @@ impl TrustError {
             TrustError::Ambiguous(_) => "TRUST_AMBIGUOUS",
         }
     }
+
+    /// The named values of the message (the catalogue's placeholders).
+    pub fn params(&self) -> crate::messages::Params {
+        use crate::messages::param;
+        match self {
+            TrustError::Read { path, source } | TrustError::Write { path, source } => {
+                vec![param("file", path.display()), param("detail", source)]
+            }
+            TrustError::NotACertificate { path } => vec![param("file", path.display())],
+            TrustError::NotFound(id) | TrustError::Ambiguous(id) => vec![param("id", id)],
+        }
+    }
+}
+
+impl crate::messages::Coded for TrustError {
+    fn code(&self) -> &'static str {
+        TrustError::code(self)
+    }
+    fn params(&self) -> crate::messages::Params {
+        TrustError::params(self)
+    }
 }
 
 /// Which list a certificate is in.

@@ -40,6 +40,13 @@ impl CertificateWarning {
             CertificateWarning::ExpiresSoon { .. } => "CERT_EXPIRES_SOON",
         }
     }
+
+    /// The named values of the message (the catalogue's placeholders).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            CertificateWarning::ExpiresSoon { days_left } => vec![("days", days_left.to_string())],
+        }
+    }
 }
 
 /// Checks that `info` can sign at `now_unix`. Errors: `CERT_NOT_YET_VALID`, `CERT_EXPIRED`,

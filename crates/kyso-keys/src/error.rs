@@ -345,4 +345,98 @@ impl KeyError {
             KeyError::Cms(e) => e.code(),
         }
     }
+
+    /// The named values of the message (the catalogue's placeholders): `file` is the key
+    /// source (a .p12 file's name), `detail` the English cause. Never a secret.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let s = |v: &str| v.to_string();
+        match self {
+            KeyError::Io { path, source } => vec![
+                ("file", path.display().to_string()),
+                ("detail", source.to_string()),
+            ],
+            KeyError::NotPkcs12 { source_name }
+            | KeyError::WrongPassword { source_name }
+            | KeyError::NoPrivateKey { source_name }
+            | KeyError::NoMatchingCertificate { source_name } => vec![("file", s(source_name))],
+            KeyError::Malformed {
+                source_name,
+                detail,
+            }
+            | KeyError::UnsupportedEncryption {
+                source_name,
+                detail,
+            } => vec![("file", s(source_name)), ("detail", s(detail))],
+            KeyError::UnsupportedKey {
+                source_name,
+                algorithm,
+            } => vec![("file", s(source_name)), ("algorithm", s(algorithm))],
+            KeyError::SeveralKeys { source_name, keys } => vec![
+                ("file", s(source_name)),
+                ("count", keys.len().to_string()),
+                ("keys", keys.join("; ")),
+            ],
+            KeyError::CertExpired { subject, date } | KeyError::CertNotYetValid { subject, date } => {
+                vec![("subject", s(subject)), ("date", s(date))]
+            }
+            KeyError::CertKeyUsage { subject } => vec![("subject", s(subject))],
+            KeyError::CertWeakKey { subject, bits } => {
+                vec![("subject", s(subject)), ("bits", bits.to_string())]
+            }
+            KeyError::UnsupportedDigest(algorithm) => vec![("algorithm", s(algorithm))],
+            KeyError::SigningFailed(detail) => vec![("detail", s(detail))],
+            KeyError::KeyIndexOutOfRange {
+                source_name,
+                index,
+                count,
+            } => vec![
+                ("file", s(source_name)),
+                ("index", index.to_string()),
+                ("count", count.to_string()),
+            ],
+            KeyError::KeychainUnavailable { detail } | KeyError::KeychainLocked { detail } => {
+                vec![("detail", s(detail))]
+            }
+            KeyError::VaultKeyMissing { identity }
+            | KeyError::PinWrong { identity }
+            | KeyError::PinRequired { identity } => vec![("identity", s(identity))],
+            KeyError::VaultFileMissing { identity, path }
+            | KeyError::VaultTampered { identity, path } => vec![
+                ("identity", s(identity)),
+                ("file", path.display().to_string()),
+            ],
+            KeyError::IdentityNotFound { id } | KeyError::IdentityExists { id } => {
+                vec![("id", s(id))]
+            }
+            KeyError::IdentityAmbiguous { id, matches } => {
+                vec![("id", s(id)), ("matches", matches.join(", "))]
+            }
+            KeyError::NoDefaultIdentity => Vec::new(),
+            KeyError::RegistryDamaged { path, detail } => vec![
+                ("file", path.display().to_string()),
+                ("detail", s(detail)),
+            ],
+            KeyError::TokenModule { module, detail } => {
+                vec![("module", s(module)), ("detail", s(detail))]
+            }
+            KeyError::TokenAbsent { token } | KeyError::TokenPinLocked { token } => {
+                vec![("token", s(token))]
+            }
+            // The wrong-PIN texts are shared with vault identities: the token is the identity.
+            KeyError::TokenPinWrong { token, .. } => {
+                vec![("token", s(token)), ("identity", s(token))]
+            }
+            KeyError::TokenKeyNotFound { token, key_id } => vec![
+                ("token", s(token)),
+                ("key_id", key_id.clone().unwrap_or_default()),
+            ],
+            KeyError::TokenSeveralKeys { token, key_ids } => {
+                vec![("token", s(token)), ("key_ids", key_ids.join(", "))]
+            }
+            KeyError::TokenFailed { token, detail } => {
+                vec![("token", s(token)), ("detail", s(detail))]
+            }
+            KeyError::Cms(e) => e.params(),
+        }
+    }
 }

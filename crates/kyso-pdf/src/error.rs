@@ -39,6 +39,20 @@ impl PdfError {
         }
     }
 
+    /// The named values of the message (the catalogue's placeholders): `detail` is the
+    /// English cause.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            PdfError::Io(e) => vec![("detail", e.to_string())],
+            PdfError::Damaged(detail)
+            | PdfError::UnsupportedEncryption(detail)
+            | PdfError::Unsupported(detail) => vec![("detail", detail.clone())],
+            PdfError::MissingObject(_) => vec![("detail", self.to_string())],
+            PdfError::PermissionDenied(what) => vec![("detail", (*what).to_string())],
+            PdfError::NotPdf | PdfError::PasswordRequired | PdfError::WrongPassword => Vec::new(),
+        }
+    }
+
     pub(crate) fn damaged(what: impl Into<String>) -> Self {
         PdfError::Damaged(what.into())
     }

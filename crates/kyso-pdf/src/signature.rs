@@ -138,6 +138,30 @@ impl PlanError {
             PlanError::Pdf(e) => e.code(),
         }
     }
+
+    /// The named values of the message (the catalogue's placeholders).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            PlanError::CertifiedNoChanges
+            | PlanError::CertifyAfterSignature
+            | PlanError::RecoveredWithSignatures => Vec::new(),
+            PlanError::CertifiedExistingFieldsOnly(p) => vec![("permission", p.to_string())],
+            PlanError::FieldAlreadySigned(field)
+            | PlanError::FieldNotSignature(field)
+            | PlanError::FieldExists(field)
+            | PlanError::FieldMissing(field)
+            | PlanError::FieldNotText(field) => vec![("field", field.clone())],
+            PlanError::XrefOffsetsWrong => vec![("detail", self.to_string())],
+            PlanError::PageOutOfRange { page, count } => {
+                vec![("page", page.to_string()), ("count", count.to_string())]
+            }
+            PlanError::BoxOutsidePage { page, reason } => {
+                vec![("page", page.to_string()), ("detail", reason.clone())]
+            }
+            PlanError::Appearance(e) => e.params(),
+            PlanError::Pdf(e) => e.params(),
+        }
+    }
 }
 
 /// The planned update: bytes to append, and the field that was used.

@@ -36,6 +36,7 @@ use kyso_pdf::visible::{
 use kyso_pdf::{Document, PdfError, Source, form, pages};
 pub use place::{Placed, printed_after, reserve_fields};
 
+use crate::messages::Params;
 use crate::settings::AppearanceSettings;
 
 /// Millimetres per point (1 pt = 1/72 in).
@@ -266,6 +267,48 @@ impl AppearanceFailure {
             AppearanceFailure::AnchorAmbiguous { .. } => "ANCHOR_AMBIGUOUS",
             AppearanceFailure::Missing { .. } => "APPEARANCE_INCOMPLETE",
         }
+    }
+
+    /// The named values of the message (the catalogue's placeholders).
+    pub fn params(&self) -> Params {
+        use crate::messages::param;
+        match self {
+            AppearanceFailure::Engine(e) => e.params(),
+            AppearanceFailure::Pdf(e) => e.params(),
+            AppearanceFailure::ImageFile { path, source } => {
+                vec![param("file", path.display()), param("detail", source)]
+            }
+            AppearanceFailure::Image { path, source } => {
+                crate::messages::with_file(source.params(), path)
+            }
+            AppearanceFailure::SealMissing | AppearanceFailure::LeaderMissing => Vec::new(),
+            AppearanceFailure::PageOutOfRange { page, count } => {
+                vec![param("page", page), param("count", count)]
+            }
+            AppearanceFailure::BoxOutsidePage { page, reason } => {
+                vec![param("page", page), param("detail", reason)]
+            }
+            AppearanceFailure::AnchorNotFound { text, page } => {
+                vec![param("text", text), param("page", page)]
+            }
+            AppearanceFailure::AnchorAmbiguous { text, page, count } => vec![
+                param("text", text),
+                param("page", page),
+                param("count", count),
+            ],
+            AppearanceFailure::Missing { template, what } => {
+                vec![param("template", template), param("detail", what)]
+            }
+        }
+    }
+}
+
+impl crate::messages::Coded for AppearanceFailure {
+    fn code(&self) -> &'static str {
+        AppearanceFailure::code(self)
+    }
+    fn params(&self) -> Params {
+        AppearanceFailure::params(self)
     }
 }
 

@@ -58,6 +58,26 @@ impl VerifyError {
             VerifyError::Pdf { source, .. } => source.code(),
         }
     }
+
+    /// The named values of the message (the catalogue's placeholders).
+    pub fn params(&self) -> crate::messages::Params {
+        use crate::messages::{param, with_file};
+        match self {
+            VerifyError::Read { path, source } => {
+                vec![param("file", path.display()), param("detail", source)]
+            }
+            VerifyError::Pdf { path, source } => with_file(source.params(), path),
+        }
+    }
+}
+
+impl crate::messages::Coded for VerifyError {
+    fn code(&self) -> &'static str {
+        VerifyError::code(self)
+    }
+    fn params(&self) -> crate::messages::Params {
+        VerifyError::params(self)
+    }
 }
 
 /// How to verify.

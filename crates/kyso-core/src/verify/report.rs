@@ -3,7 +3,10 @@
 //! TOTAL-FAILED, INDETERMINATE), with TOTAL-FAILED split into `invalid` (the signature itself
 //! is broken) and `altered` (the document was changed after it in a way not permitted).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+use crate::messages::{self, Lang};
 
 /// The verdict on one signature, or on a file (the worst of its signatures).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -42,11 +45,18 @@ impl Severity {
 }
 
 /// One finding, with a stable code (listed in docs/verify-json.md) and an English detail.
+/// The code is a key of [`crate::messages`] (its text in either language); `params` are the
+/// values its text places, and `advice`, when given, the key of what to do about it (a text
+/// with the same parameters).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Reason {
     pub code: &'static str,
     pub severity: Severity,
     pub detail: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<&'static str>,
 }
 
 impl Reason {
@@ -55,7 +65,36 @@ impl Reason {
             code,
             severity,
             detail: detail.into(),
+            params: BTreeMap::new(),
+            advice: None,
         }
+    }
+
+    /// With the value of one placeholder of its text.
+    pub fn with_param(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.params.insert(name, value.into());
+        self
+    }
+
+    /// With the catalogue key of the advice that goes with it.
+    pub fn with_advice(mut self, key: &'static str) -> Self {
+        self.advice = Some(key);
+        self
+    }
+
+    fn param_pairs(&self) -> Vec<(&str, &str)> {
+        self.params.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    /// Its text in `lang` (the catalogue's text of its code, with its parameters).
+    pub fn message(&self, lang: Lang) -> String {
+        messages::text(lang, self.code, &self.param_pairs())
+    }
+
+    /// Its advice in `lang`, when it has one.
+    pub fn advice_text(&self, lang: Lang) -> Option<String> {
+        self.advice
+            .map(|key| messages::text(lang, key, &self.param_pairs()))
     }
 }
 
@@ -302,52 +341,9 @@ pub fn parse_pdf_date(text: &str) -> Option<i64> {
 }
 
 /// A reason's code in Vietnamese words, for an official (the English detail beside it says
-/// more); "Lưu ý" (a note) for a code without its own words.
+/// more): the catalogue's text ([`crate::messages`]); "Lưu ý" (a note) for a code without one.
 pub fn reason_vi(code: &str) -> &'static str {
-    match code {
-        "BYTE_RANGE_INVALID" => "Vùng dữ liệu được ký (/ByteRange) không hợp lệ",
-        "CMS_MALFORMED" => "Không đọc được dữ liệu chữ ký (CMS)",
-        "DIGEST_MISMATCH" => "Nội dung đã bị thay đổi sau khi ký (sai giá trị băm)",
-        "SIGNATURE_INVALID" => "Giá trị chữ ký không đúng",
-        "SIGNER_CERT_NOT_FOUND" => "Không tìm thấy chứng thư số của người ký",
-        "SIGNING_CERT_MISMATCH" => "Chứng thư số không khớp với chứng thư đã ký",
-        "CERT_SIGNATURE_INVALID" => "Chứng thư số bị hỏng hoặc giả mạo",
-        "CERT_EXPIRED_AT_SIGNING" => "Chứng thư số đã hết hạn tại thời điểm ký",
-        "CERT_NOT_YET_VALID_AT_SIGNING" => "Chứng thư số chưa có hiệu lực tại thời điểm ký",
-        "CA_CERT_EXPIRED_AT_SIGNING" | "CA_CERT_NOT_YET_VALID_AT_SIGNING" => {
-            "Chứng thư của CA không có hiệu lực tại thời điểm ký"
-        }
-        "CERT_KEY_USAGE" => "Chứng thư số không dùng để ký",
-        "CA_NOT_A_CA" => "Chứng thư cấp phát không phải của CA",
-        "CERT_REVOKED" => "Chứng thư số đã bị thu hồi",
-        "REVOCATION_UNKNOWN" => "Không xác định được tình trạng thu hồi",
-        "REVOCATION_STALE" => "Dữ liệu thu hồi đã quá hạn, không chứng minh được tình trạng",
-        "OCSP_NOT_FROM_ISSUER" => "Phản hồi OCSP không do CA hoặc máy chủ được CA ủy quyền ký",
-        "OCSP_FETCH_FAILED" => "Không truy vấn được máy chủ OCSP",
-        "OCSP_MALFORMED" => "Không đọc được phản hồi OCSP",
-        "OCSP_RESPONDER_ERROR" => "Máy chủ OCSP không trả lời về chứng thư này",
-        "OCSP_NONCE_MISMATCH" => "Phản hồi OCSP không khớp với yêu cầu",
-        "OCSP_CERT_UNKNOWN" => "Máy chủ OCSP không biết chứng thư này",
-        "CHAIN_UNTRUSTED" | "CHAIN_UNTRUSTED_ROOT" => "Chứng thư gốc chưa được tin cậy",
-        "CHAIN_ISSUER_MISSING" => "Thiếu chứng thư CA trung gian",
-        "CHAIN_TOO_LONG" => "Chuỗi chứng thư quá dài",
-        "UNSUPPORTED_ALGORITHM" => "Thuật toán không được hỗ trợ",
-        "MODIFIED_NOT_PERMITTED" => "Tài liệu bị sửa đổi không được phép sau khi ký",
-        "FIELD_LOCKED_CHANGED" => {
-            "Một trường biểu mẫu đã bị chữ ký này khóa nhưng bị sửa đổi sau khi ký"
-        }
-        "FIELD_LOCK_UNREADABLE" => "Không đọc được danh sách các trường bị chữ ký này khóa",
-        "TIMESTAMP_MALFORMED" | "TIMESTAMP_IMPRINT_MISMATCH" => "Dấu thời gian không hợp lệ",
-        "TSA_NOT_TIMESTAMPING" => "Chứng thư không phải của đơn vị cấp dấu thời gian",
-        "SIGNING_TIME_CLAIMED" => "Thời gian ký do người ký tự khai, chưa có dấu thời gian",
-        "SIGNED_BEFORE_TIMESTAMP" => {
-            "Dấu thời gian tài liệu chứng minh chữ ký đã có trước thời điểm đó"
-        }
-        "APPENDED_BYTES" => "Có dữ liệu được nối thêm sau phiên bản cuối",
-        "NO_SIGNATURES" => "Tài liệu không có chữ ký",
-        "CMS_CONTENT_TYPE_MISMATCH" => "Kiểu nội dung đã ký không khớp",
-        _ => "Lưu ý",
-    }
+    messages::template(Lang::Vi, code).unwrap_or("Lưu ý")
 }
 
 #[cfg(test)]

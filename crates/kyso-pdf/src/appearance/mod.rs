@@ -45,6 +45,25 @@ impl AppearanceError {
             AppearanceError::ImageTooLarge(_) => "IMAGE_TOO_LARGE",
         }
     }
+
+    /// The named values of the message (the catalogue's placeholders).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            AppearanceError::FontUnreadable(detail)
+            | AppearanceError::UnsupportedImage(detail)
+            | AppearanceError::ImageUnreadable(detail)
+            | AppearanceError::ImageTooLarge(detail) => vec![("detail", detail.clone())],
+            AppearanceError::FontNotEmbeddable { font } => vec![("font", font.clone())],
+            AppearanceError::MissingGlyph { ch, font } => vec![
+                ("char", ch.to_string()),
+                ("codepoint", format!("U+{:04X}", u32::from(*ch))),
+                ("font", font.clone()),
+            ],
+            AppearanceError::FontSubset { font, reason } => {
+                vec![("font", font.clone()), ("detail", reason.clone())]
+            }
+        }
+    }
 }
 
 #[cfg(test)]
