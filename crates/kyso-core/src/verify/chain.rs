@@ -7,6 +7,7 @@
 use kyso_cms::{CertificateInfo, SignedObject, verify::SignatureCheck};
 
 use super::report::{Reason, Severity, rfc3339};
+use crate::messages::{self, Lang};
 
 /// Longest path followed.
 const MAX_DEPTH: usize = 10;
@@ -130,14 +131,7 @@ pub fn build(
                         ),
                     ));
                 } else {
-                    reasons.push(Reason::new(
-                        "CHAIN_ISSUER_MISSING",
-                        Severity::Indeterminate,
-                        format!(
-                            "the issuer of {} ({}) is not known: store it with `kyso trust add --intermediate`",
-                            current.subject, current.issuer
-                        ),
-                    ));
+                    reasons.push(issuer_missing(&current));
                 }
                 break;
             }
@@ -149,6 +143,37 @@ pub fn build(
         reasons,
     }
 }
+
+/// `CHAIN_ISSUER_MISSING` for a path that stops at `last`, whose issuer Kyso does not hold:
+/// names the missing issuer by its subject, and leads with the likelier fix. The issuer of a
+/// CA certificate is usually a root (add it as a trust anchor, `kyso trust add`); the issuer
+/// of an end-entity certificate usually an intermediate CA (`kyso trust add --intermediate`).
+/// The other fix is mentioned too.
+pub fn issuer_missing(last: &CertificateInfo) -> Reason {
+    let advice = if last.is_ca {
+        ADVICE_TRUST_ANCHOR
+    } else {
+        ADVICE_TRUST_INTERMEDIATE
+    };
+    let params = [
+        ("subject", last.subject.as_str()),
+        ("issuer", last.issuer.as_str()),
+    ];
+    let detail = format!(
+        "{} {}",
+        messages::text(Lang::En, "CHAIN_ISSUER_MISSING", &params),
+        messages::text(Lang::En, advice, &params)
+    );
+    Reason::new("CHAIN_ISSUER_MISSING", Severity::Indeterminate, detail)
+        .with_param("subject", &last.subject)
+        .with_param("issuer", &last.issuer)
+        .with_advice(advice)
+}
+
+/// The advice when the missing issuer is likely a root: add it as a trust anchor.
+pub const ADVICE_TRUST_ANCHOR: &str = "advice.trust_add_anchor";
+/// The advice when the missing issuer is likely an intermediate CA: store it as one.
+pub const ADVICE_TRUST_INTERMEDIATE: &str = "advice.trust_add_intermediate";
 
 fn check_ca(cert: &CertificateInfo, at: i64, reasons: &mut Vec<Reason>) {
     if !cert.is_ca || cert.key_usage.is_some_and(|k| !k.key_cert_sign) {
@@ -193,5 +218,85 @@ pub fn check_validity(cert: &CertificateInfo, at: i64, prefix: &str, reasons: &m
                 rfc3339(at)
             ),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn certificate(subject: &str, issuer: &str, is_ca: bool) -> CertificateInfo {
+        CertificateInfo {
+            subject: subject.into(),
+            subject_common_name: None,
+            subject_organization: None,
+            subject_email: None,
+            issuer: issuer.into(),
+            issuer_common_name: None,
+            serial_hex: "01".into(),
+            not_before: 0,
+            not_after: i64::MAX,
+            key_usage: None,
+            extended_key_usage: None,
+            is_ca,
+            subject_key_identifier: None,
+            public_key: kyso_cms::PublicKeyInfo::Rsa { bits: 2048 },
+            sha256_fingerprint_hex: subject.into(),
+            der: Vec::new(),
+            issuer_der: issuer.as_bytes().to_vec(),
+            subject_der: subject.as_bytes().to_vec(),
+            serial_der: Vec::new(),
+            spki_der: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_end_entity_without_its_issuer_asks_for_the_intermediate_first() {
+        let signer = certificate("CN=Nguyễn Văn An", "CN=Kyso Test Sub CA", false);
+        let r = issuer_missing(&signer);
+        assert_eq!(r.code, "CHAIN_ISSUER_MISSING");
+        assert_eq!(r.severity, Severity::Indeterminate);
+        assert_eq!(r.advice, Some(ADVICE_TRUST_INTERMEDIATE));
+        assert_eq!(r.params["issuer"], "CN=Kyso Test Sub CA");
+        assert_eq!(r.params["subject"], "CN=Nguyễn Văn An");
+        // The English detail names the missing issuer and leads with --intermediate.
+        let intermediate = r.detail.find("`kyso trust add --intermediate FILE`");
+        let anchor = r.detail.find("`kyso trust add FILE`");
+        assert!(r.detail.contains("CN=Kyso Test Sub CA"), "{}", r.detail);
+        assert!(
+            intermediate.is_some() && anchor.is_some() && intermediate < anchor,
+            "{}",
+            r.detail
+        );
+        // Vietnamese too: the issuer named, the intermediate first, the anchor mentioned.
+        let vi = r.advice_text(Lang::Vi).unwrap_or_default();
+        let first = vi.find("--intermediate");
+        let other = vi.find("`kyso trust add TỆP`");
+        assert!(vi.contains("CN=Kyso Test Sub CA"), "{vi}");
+        assert!(first.is_some() && other.is_some() && first < other, "{vi}");
+        assert!(r.message(Lang::Vi).contains("CN=Kyso Test Sub CA"));
+    }
+
+    #[test]
+    fn a_ca_without_its_issuer_asks_for_the_root_as_a_trust_anchor_first() {
+        let intermediate = certificate("CN=Kyso Test Sub CA", "CN=Kyso Test Root CA", true);
+        let r = issuer_missing(&intermediate);
+        assert_eq!(r.advice, Some(ADVICE_TRUST_ANCHOR));
+        assert_eq!(r.params["issuer"], "CN=Kyso Test Root CA");
+        let anchor = r.detail.find("`kyso trust add FILE`");
+        let intermediate = r.detail.find("`kyso trust add --intermediate FILE`");
+        assert!(r.detail.contains("CN=Kyso Test Root CA"), "{}", r.detail);
+        assert!(
+            anchor.is_some() && intermediate.is_some() && anchor < intermediate,
+            "{}",
+            r.detail
+        );
+        let vi = r.advice_text(Lang::Vi).unwrap_or_default();
+        let first = vi.find("`kyso trust add TỆP`");
+        let other = vi.find("--intermediate");
+        assert!(vi.contains("CN=Kyso Test Root CA") && vi.contains("CA gốc"), "{vi}");
+        assert!(first.is_some() && other.is_some() && first < other, "{vi}");
+        let en = r.advice_text(Lang::En).unwrap_or_default();
+        assert!(en.contains("root CA") && en.contains("trust anchor"), "{en}");
     }
 }
