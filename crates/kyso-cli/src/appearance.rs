@@ -7,7 +7,19 @@ use kyso_core::appearance::{AppearanceRequest, PageChoice, Placement, Rect, Temp
 use kyso_core::settings::AppearanceSettings;
 use kyso_core::stamp::{StampRequest, parse_date, stamp_file};
 
-use crate::{exit, passwords};
+use kyso_core::messages::{Problem, param};
+
+use crate::{exit, passwords, ui};
+
+/// An option given a value it cannot take; `detail` says why, in English.
+pub fn invalid_option(option: &str, detail: impl Into<String>) -> Problem {
+    let detail = detail.into();
+    ui::problem(
+        "INVALID_OPTION",
+        vec![param("option", option), param("detail", &detail)],
+        format!("{option}: {detail}"),
+    )
+}
 
 #[derive(clap::Args, Debug, Default)]
 pub struct AppearanceArgs {
@@ -53,16 +65,19 @@ pub struct AppearanceArgs {
 impl AppearanceArgs {
     /// The appearance asked for, with the user's settings; None for an invisible signature.
     /// The appearance asked for; `identity` picks its own images from the settings.
-    pub fn request(&self, identity: Option<&str>) -> Result<Option<AppearanceRequest>, String> {
+    pub fn request(&self, identity: Option<&str>) -> Result<Option<AppearanceRequest>, Problem> {
         let Some(template) = &self.appearance else {
             return Ok(None);
         };
-        let template: Template = template.parse()?;
+        let template: Template = template
+            .parse()
+            .map_err(|e: String| invalid_option("--appearance", e))?;
         let page = self
             .page
             .as_deref()
             .map(str::parse::<PageChoice>)
-            .transpose()?;
+            .transpose()
+            .map_err(|e| invalid_option("--page", e))?;
         let placement = match (&self.rect, &self.anchor) {
             (Some(rect), _) => Placement::Rect {
                 page: page.unwrap_or(PageChoice::Number(1)),
@@ -75,7 +90,10 @@ impl AppearanceArgs {
             },
             (None, None) => match page {
                 Some(_) => {
-                    return Err("--page needs --rect or --anchor: where on the page?".into());
+                    return Err(invalid_option(
+                        "--page",
+                        "--page needs --rect or --anchor: where on the page?",
+                    ));
                 }
                 None => Placement::Auto,
             },
@@ -83,10 +101,13 @@ impl AppearanceArgs {
         if let Some(mm) = self.seal_size
             && !(mm.is_finite() && mm > 0.0)
         {
-            return Err(format!("--seal-size {mm}: give the width in millimetres"));
+            return Err(invalid_option(
+                "--seal-size",
+                format!("{mm}: give the width in millimetres"),
+            ));
         }
-        let settings = AppearanceSettings::load(&kyso_keys::home::kyso_home())
-            .map_err(|e| format!("[{}] {e}", e.code()))?;
+        let settings =
+            AppearanceSettings::load(&kyso_keys::home::kyso_home()).map_err(|e| Problem::of(&e))?;
         Ok(Some(AppearanceRequest {
             template,
             placement,
@@ -104,18 +125,24 @@ impl AppearanceArgs {
 }
 
 /// `X,Y,W,H` in points.
-fn parse_rect(text: &str) -> Result<Rect, String> {
+fn parse_rect(text: &str) -> Result<Rect, Problem> {
     let numbers: Vec<f64> = text
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| format!("--rect {text}: give X,Y,W,H in points, e.g. 350,120,180,90"))?;
+        .map_err(|_| {
+            invalid_option(
+                "--rect",
+                format!("{text}: give X,Y,W,H in points, e.g. 350,120,180,90"),
+            )
+        })?;
     match numbers.as_slice() {
         [x, y, w, h] if numbers.iter().all(|n| n.is_finite()) && *w > 0.0 && *h > 0.0 => {
             Ok(Rect::from_xywh(*x, *y, *w, *h))
         }
-        _ => Err(format!(
-            "--rect {text}: give X,Y,W,H in points, with a positive width and height"
+        _ => Err(invalid_option(
+            "--rect",
+            format!("{text}: give X,Y,W,H in points, with a positive width and height"),
         )),
     }
 }
@@ -143,14 +170,18 @@ pub fn stamp(args: StampArgs) -> u8 {
     let date = match args.date.as_deref().map(parse_date).transpose() {
         Ok(d) => d,
         Err(message) => {
-            eprintln!("kyso: --date {message}");
+            ui::report(&ui::problem(
+                "STAMP_DATE_INVALID",
+                vec![param("detail", &message)],
+                format!("--date {message}"),
+            ));
             return exit::USAGE;
         }
     };
     let pdf_password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
         Ok(p) => p.map(kyso_core::Password::from),
-        Err(e) => {
-            eprintln!("kyso: {e:#}");
+        Err(p) => {
+            ui::report(&p);
             return exit::USAGE;
         }
     };
@@ -167,7 +198,8 @@ pub fn stamp(args: StampArgs) -> u8 {
                 println!("{value}");
             } else {
                 println!(
-                    "OK    {} -> {} ({})",
+                    "{}{} -> {} ({})",
+                    ui::status_word("cli.result.ok"),
                     outcome.input.display(),
                     outcome.output.display(),
                     outcome.fields.join(", ")
@@ -176,11 +208,13 @@ pub fn stamp(args: StampArgs) -> u8 {
             exit::OK
         }
         Err(e) => {
+            let p = Problem::of(&e);
             if args.json {
-                let value = serde_json::json!({"input": args.file, "ok": false, "code": e.code(), "error": e.to_string()});
+                let mut value = ui::json_error(&p);
+                value["input"] = serde_json::json!(args.file);
                 println!("{value}");
             } else {
-                eprintln!("kyso: [{}] {e}", e.code());
+                ui::report(&p);
             }
             exit::SOME_FAILED
         }
@@ -209,14 +243,14 @@ pub fn text(args: TextArgs) -> u8 {
     {
         Ok(p) => p.unwrap_or(PageChoice::Number(1)),
         Err(message) => {
-            eprintln!("kyso: --page {message}");
+            ui::report(&invalid_option("--page", message));
             return exit::USAGE;
         }
     };
     let password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("kyso: {e:#}");
+        Err(p) => {
+            ui::report(&p);
             return exit::USAGE;
         }
     };
@@ -240,7 +274,7 @@ pub fn text(args: TextArgs) -> u8 {
             exit::OK
         }
         Err(e) => {
-            eprintln!("kyso: [{}] {e}", e.code());
+            ui::report_error(&e);
             exit::SOME_FAILED
         }
     }

@@ -3,17 +3,19 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use kyso_core::settings::{AppearanceSettings, ConfigFile, SigningSettings};
+use kyso_core::messages::{Lang, Problem};
+use kyso_core::settings::{AppearanceSettings, ConfigFile, SigningSettings, UiSettings};
 use kyso_core::timestamp::TsaSettings;
 use kyso_sync::engine::{self, SyncOptions};
 use kyso_sync::{Config, DocumentMeta, Store, SyncError, SystemClock};
 
 use crate::exit;
+use crate::ui::{self, t, tp};
 
 #[derive(clap::Subcommand)]
 pub enum ConfigCommand {
-    /// Set a setting: exchange.url, exchange.client-id, sync.workers, sync.backoff-base-ms,
+    /// Set a setting: ui.lang (vi or en), exchange.url, exchange.client-id, sync.workers,
+    /// sync.backoff-base-ms,
     /// sync.backoff-max-ms, sync.poll-seconds, sync.require-timestamp, appearance.image,
     /// appearance.seal, appearance.seal-size-mm, appearance.box, appearance.anchor-gap,
     /// appearance.reserve-number, appearance.copy-agency, signing.level, tsa.urls,
@@ -129,17 +131,22 @@ fn home() -> PathBuf {
 
 /// Prints an error with its code (JSON or text) and gives the exit code.
 fn fail(e: &SyncError, json: bool) -> u8 {
+    let p = Problem::of(e);
     if json {
-        let mut value = serde_json::json!({"ok": false, "code": e.code(), "error": e.to_string()});
+        let mut value = ui::json_error(&p);
         if let SyncError::MetaInvalid { problems, .. } = e {
             value["problems"] = serde_json::to_value(problems).unwrap_or_default();
         }
         println!("{value}");
     } else {
-        eprintln!("kyso: [{}] {e}", e.code());
+        ui::report(&p);
         if let SyncError::MetaInvalid { problems, .. } = e {
-            for p in problems {
-                eprintln!("  - [{}] {p}", p.code);
+            for problem in problems {
+                let message = match ui::lang() {
+                    Lang::Vi => &problem.message_vi,
+                    Lang::En => &problem.message_en,
+                };
+                eprintln!("  - [{}] {}: {message}", problem.code, problem.field);
             }
         }
     }
@@ -164,7 +171,11 @@ pub fn config(command: ConfigCommand) -> u8 {
         {
             let identity = identity.as_deref().map(identity_id).transpose()?;
             // Each layer keeps its own section of the one file.
-            if key.starts_with("appearance.") {
+            if key.starts_with("ui.") {
+                let mut ui = UiSettings::load(&home)?;
+                ui.set(key, value)?;
+                ui.save(&home)?;
+            } else if key.starts_with("appearance.") {
                 let mut appearance = AppearanceSettings::load(&home)?;
                 match identity.as_deref() {
                     None => appearance.set(key, value)?,
@@ -186,6 +197,7 @@ pub fn config(command: ConfigCommand) -> u8 {
             }
         }
         // Read back through each layer: what is shown is what Kyso will use.
+        UiSettings::load(&home)?;
         Config::load(&home)?;
         AppearanceSettings::load(&home)?;
         SigningSettings::load(&home)?;
@@ -211,8 +223,8 @@ fn identity_id(query: &str) -> Result<String, SyncError> {
 pub fn login(args: LoginArgs) -> u8 {
     let secret = match read_secret(args.secret_file.as_deref()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("kyso: {e:#}");
+        Err(p) => {
+            ui::report(&p);
             return exit::USAGE;
         }
     };
@@ -222,13 +234,14 @@ pub fn login(args: LoginArgs) -> u8 {
         // Check the secret with the exchange before keeping it, when the exchange answers.
         let client = kyso_sync::ExchangeClient::new(url, client_id, secret.clone())?;
         let checked = match client.inbox() {
-            Ok(_) => "checked with the exchange",
+            Ok(_) => "cli.login.checked",
             Err(SyncError::InvalidClient) => return Err(SyncError::InvalidClient),
-            Err(_) => "not checked: the exchange cannot be reached now",
+            Err(_) => "cli.login.not_checked",
         };
         kyso_sync::config::store_secret(url, client_id, &secret)?;
-        Ok(format!(
-            "The client secret of {client_id} is stored in the OS keychain ({checked})."
+        Ok(tp(
+            "cli.login.stored",
+            &[("client_id", client_id), ("checked", &t(checked))],
         ))
     })();
     match result {
@@ -240,23 +253,21 @@ pub fn login(args: LoginArgs) -> u8 {
     }
 }
 
-fn read_secret(file: Option<&Path>) -> anyhow::Result<zeroize::Zeroizing<String>> {
+fn read_secret(file: Option<&Path>) -> Result<zeroize::Zeroizing<String>, Problem> {
     let text = match file {
-        Some(path) => zeroize::Zeroizing::new(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        ),
+        Some(path) => crate::passwords::from_file(path)?,
         None => match std::env::var("KYSO_EXCHANGE_SECRET") {
             Ok(s) => zeroize::Zeroizing::new(s),
-            Err(_) => zeroize::Zeroizing::new(
-                rpassword::prompt_password("Client secret / Mật khẩu ứng dụng: ")
-                    .context("cannot read the secret from the terminal")?,
-            ),
+            Err(_) => crate::passwords::ask(&t("cli.prompt.client_secret"))?,
         },
     };
     let trimmed = text.trim_end_matches(['\r', '\n']);
     if trimmed.is_empty() {
-        anyhow::bail!("the client secret is empty");
+        return Err(ui::problem(
+            "SECRET_EMPTY",
+            Vec::new(),
+            "the client secret is empty",
+        ));
     }
     Ok(zeroize::Zeroizing::new(trimmed.to_string()))
 }
@@ -299,12 +310,17 @@ pub fn queue(args: QueueArgs) -> u8 {
                 print_json(&entry);
             } else {
                 println!(
-                    "Queued #{}: {} ({}), {} bytes, {} — sent at the next sync.",
-                    entry.id,
-                    entry.attachment_name,
-                    entry.document_id,
-                    entry.size,
-                    level_text(&entry)
+                    "{}",
+                    tp(
+                        "cli.queue.queued",
+                        &[
+                            ("id", &entry.id.to_string()),
+                            ("name", &entry.attachment_name),
+                            ("document_id", &entry.document_id),
+                            ("size", &entry.size.to_string()),
+                            ("level", &level_text(&entry)),
+                        ],
+                    )
                 );
             }
             exit::OK
@@ -321,7 +337,7 @@ pub fn outbox(args: OutboxArgs) -> u8 {
                 exit::OK
             }
             Ok(due) if due.is_empty() => {
-                println!("No signed file has a timestamp due.");
+                println!("{}", t("cli.outbox.no_due"));
                 exit::OK
             }
             Ok(_) => {
@@ -347,7 +363,7 @@ pub fn outbox(args: OutboxArgs) -> u8 {
             if args.json {
                 print_json(&entries);
             } else if entries.is_empty() {
-                println!("The outbox is empty.");
+                println!("{}", t("cli.outbox.empty"));
             } else {
                 for e in &entries {
                     let status = e
@@ -355,14 +371,16 @@ pub fn outbox(args: OutboxArgs) -> u8 {
                         .as_ref()
                         .map(|s| format!("{} {}", s.code, s.description))
                         .unwrap_or_default();
-                    let problem = match (e.timestamp_due, &e.level_error) {
-                        (true, Some(why)) => why.as_str(),
-                        _ => e.last_error.as_deref().unwrap_or(""),
+                    let problem = match (e.timestamp_due, &e.level_error, &e.last_error) {
+                        (true, Some(why), _) => why.clone(),
+                        (_, _, Some(error)) => stored_problem(e.last_error_code.as_deref(), error),
+                        _ => String::new(),
                     };
+                    let state = format!("{:?}", e.state).to_lowercase();
                     println!(
-                        "#{:<5} {:<8} {:<40} {:<24} {} {}",
+                        "#{:<5} {:<10} {:<40} {:<24} {} {}",
                         e.id,
-                        format!("{:?}", e.state).to_lowercase(),
+                        t(&format!("cli.outbox.state.{state}")),
                         e.attachment_name,
                         level_text(e),
                         status,
@@ -410,41 +428,53 @@ pub fn sync(args: SyncArgs) -> u8 {
             } else {
                 for d in &report.deliveries {
                     if let Some(error) = &d.error {
+                        let state = format!("{:?}", d.state).to_lowercase();
                         println!(
-                            "#{} {}: {:?} [{}] {error}",
+                            "#{} {}: {} {}",
                             d.id,
                             d.attachment_name,
-                            d.state,
-                            d.error_code.as_deref().unwrap_or("")
+                            t(&format!("cli.outbox.state.{state}")),
+                            stored_problem(d.error_code.as_deref(), error)
                         );
                     }
                 }
                 for f in &report.files {
                     match &f.raise {
                         kyso_sync::levels::Raise::Raised { level } => println!(
-                            "{}: raised to {}",
+                            "{}: {}",
                             f.path.display(),
-                            level.map_or("?", kyso_core::Level::name)
+                            tp(
+                                "cli.sync.raised",
+                                &[("level", level.map_or("?", kyso_core::Level::name))],
+                            )
                         ),
                         kyso_sync::levels::Raise::Failed { code, message } => {
                             println!(
-                                "{}: timestamp still due: [{code}] {message}",
-                                f.path.display()
+                                "{}: {} {}",
+                                f.path.display(),
+                                t("cli.sync.still_due"),
+                                stored_problem(Some(code), message)
                             )
                         }
                         kyso_sync::levels::Raise::Frozen => {}
                     }
                 }
+                let n = |v: usize| v.to_string();
                 println!(
-                    "Sent {}, refused {}, failed {}, still queued {} ({} waiting for a timestamp); {} raised to their level, {} retries, {} new statuses.",
-                    report.sent,
-                    report.refused,
-                    report.failed,
-                    report.queued,
-                    report.waiting_for_timestamp,
-                    report.raised,
-                    report.retries,
-                    report.statuses_added
+                    "{}",
+                    tp(
+                        "cli.sync.summary",
+                        &[
+                            ("sent", &n(report.sent)),
+                            ("refused", &n(report.refused)),
+                            ("failed", &n(report.failed)),
+                            ("queued", &n(report.queued)),
+                            ("waiting", &n(report.waiting_for_timestamp)),
+                            ("raised", &n(report.raised)),
+                            ("retries", &n(report.retries)),
+                            ("statuses", &n(report.statuses_added)),
+                        ],
+                    )
                 );
             }
             if report.refused + report.failed + report.queued == 0 {
@@ -457,12 +487,32 @@ pub fn sync(args: SyncArgs) -> u8 {
     }
 }
 
+/// An error the store kept as its code and English text: `[CODE] text` in the run's
+/// language, with the English text beside it in Vietnamese (the parameters were not kept).
+fn stored_problem(code: Option<&str>, english: &str) -> String {
+    match code.filter(|c| kyso_core::messages::has(ui::lang(), c)) {
+        Some(code) => match ui::lang() {
+            Lang::Vi => format!("[{code}] {} ({english})", t(code)),
+            Lang::En => format!("[{code}] {english}"),
+        },
+        None => match code {
+            Some(code) => format!("[{code}] {english}"),
+            None => english.to_string(),
+        },
+    }
+}
+
 /// "B-T", or "B-B, timestamp due (B-T)".
 fn level_text(e: &kyso_sync::OutboxEntry) -> String {
-    let level = e.level.map_or("no PAdES signature", kyso_core::Level::name);
+    let level = e
+        .level
+        .map_or_else(|| t("cli.level.none"), |l| l.name().to_string());
     match (e.timestamp_due, e.target_level) {
-        (true, Some(target)) => format!("{level}, timestamp due ({target})"),
-        _ => level.to_string(),
+        (true, Some(target)) => tp(
+            "cli.outbox.timestamp_due",
+            &[("level", &level), ("target", target.name())],
+        ),
+        _ => level,
     }
 }
 
@@ -474,7 +524,7 @@ fn print_due_files() {
     if due.is_empty() {
         return;
     }
-    println!("Signed files with a timestamp due (raised at the next sync, or `kyso upgrade`):");
+    println!("{}", t("cli.outbox.due_files"));
     for d in &due {
         println!(
             "  {} {} → {}{}",
@@ -499,17 +549,27 @@ fn watch(home: &Path, json: bool) -> u8 {
                 println!("{}", serde_json::to_string(status).unwrap_or_default());
             } else {
                 let problem = match (&status.error_code, &status.error) {
-                    (Some(code), Some(error)) => format!(" [{code}] {error}"),
+                    (code, Some(error)) => format!(" {}", stored_problem(code.as_deref(), error)),
                     _ => String::new(),
                 };
+                let connection = serde_json::to_value(status.connection)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let n = |v: usize| v.to_string();
                 println!(
-                    "{} {:?}: sent {}, queued {}, needing attention {}, new in the inbox {}{problem}",
+                    "{} {}: {}{problem}",
                     status.last_attempt,
-                    status.connection,
-                    status.sent,
-                    status.queued,
-                    status.needs_attention,
-                    status.inbox_added
+                    t(&format!("cli.sync.connection.{connection}")),
+                    tp(
+                        "cli.sync.watch",
+                        &[
+                            ("sent", &n(status.sent)),
+                            ("queued", &n(status.queued)),
+                            ("attention", &n(status.needs_attention)),
+                            ("inbox", &n(status.inbox_added)),
+                        ],
+                    )
                 );
             }
             use std::io::Write;
@@ -539,7 +599,12 @@ pub fn status(args: StatusArgs) -> u8 {
                         time::OffsetDateTime::now_utc(),
                     )?;
                 }
-                Err(e) => note = Some(format!("not refreshed: [{}] {e}", e.code())),
+                Err(e) => {
+                    note = Some(tp(
+                        "cli.status.not_refreshed",
+                        &[("problem", &ui::describe(&Problem::of(&e)))],
+                    ))
+                }
             }
         }
         let entry = store.outbox_entry(args.id)?;
@@ -558,22 +623,29 @@ pub fn status(args: StatusArgs) -> u8 {
                     "entry": entry, "history": history, "attempts": attempts, "note": note
                 }));
             } else {
+                let state = format!("{:?}", entry.state).to_lowercase();
                 println!(
-                    "#{} {} — {:?}",
-                    entry.id, entry.attachment_name, entry.state
+                    "#{} {} — {}",
+                    entry.id,
+                    entry.attachment_name,
+                    t(&format!("cli.outbox.state.{state}"))
                 );
-                println!("  document id: {}", entry.document_id);
+                let line = |key: &str, value: &str| {
+                    let label = format!("{}:", t(key));
+                    println!("  {label:<16}{value}");
+                };
+                line("cli.status.document_id", &entry.document_id);
                 if let Some(r) = &entry.receipt_id {
-                    println!(
-                        "  receipt:     {r} ({})",
-                        entry.received_at.as_deref().unwrap_or("")
+                    line(
+                        "cli.status.receipt",
+                        &format!("{r} ({})", entry.received_at.as_deref().unwrap_or("")),
                     );
                 }
                 for s in &history {
                     println!("  {} {} — {}", s.timestamp, s.code, s.description);
                 }
                 if let Some(e) = &entry.last_error {
-                    println!("  last error:  {e}");
+                    line("cli.status.last_error", e);
                 }
                 if let Some(n) = note {
                     println!("  ({n})");
@@ -593,7 +665,10 @@ pub fn inbox(args: InboxArgs) -> u8 {
             let client = kyso_sync::config::client(&config)?;
             let added = engine::fetch_inbox(&home, &client, &SystemClock)?;
             if !args.json {
-                println!("{} new document(s) fetched.", added.len());
+                println!(
+                    "{}",
+                    tp("cli.inbox.fetched", &[("count", &added.len().to_string())])
+                );
             }
         }
         Store::open(&home)?.inbox()
@@ -602,6 +677,8 @@ pub fn inbox(args: InboxArgs) -> u8 {
         Ok(entries) => {
             if args.json {
                 print_json(&entries);
+            } else if entries.is_empty() {
+                println!("{}", t("cli.inbox.empty"));
             } else {
                 for e in &entries {
                     println!(
@@ -642,8 +719,15 @@ pub fn reply(args: ReplyArgs) -> u8 {
                 print_json(&entry);
             } else {
                 println!(
-                    "Reply queued #{}: {} answers inbox #{} — sent at the next sync.",
-                    entry.id, entry.attachment_name, args.id
+                    "{}",
+                    tp(
+                        "cli.reply.queued",
+                        &[
+                            ("id", &entry.id.to_string()),
+                            ("name", &entry.attachment_name),
+                            ("inbox_id", &args.id.to_string()),
+                        ],
+                    )
                 );
             }
             exit::OK

@@ -1,15 +1,16 @@
 //! `kyso id ...`: the identities (vault and token), and opening one for `kyso sign`.
 //! Argument parsing and output only; the work is kyso-keys'.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Subcommand;
+use kyso_core::messages::{Problem, param};
 use kyso_keys::identity::{self, Identity, Registry, Source};
 use kyso_keys::{KeyError, Signer};
 use zeroize::Zeroizing;
 
+use crate::ui::{self, t, tp};
 use crate::{exit, passwords};
 
 /// Environment variable holding a PIN (vault signing PIN or token PIN).
@@ -83,13 +84,14 @@ pub enum IdCommand {
 }
 
 fn fail(e: &KeyError, json: bool) -> u8 {
+    fail_problem(&Problem::of(e), json)
+}
+
+fn fail_problem(p: &Problem, json: bool) -> u8 {
     if json {
-        println!(
-            "{}",
-            serde_json::json!({"ok": false, "code": e.code(), "error": e.to_string()})
-        );
+        println!("{}", ui::json_error(p));
     } else {
-        eprintln!("kyso: [{}] {e}", e.code());
+        ui::report(p);
     }
     exit::SOME_FAILED
 }
@@ -125,9 +127,7 @@ pub fn run(command: IdCommand) -> u8 {
                         serde_json::to_string_pretty(&value).unwrap_or_default()
                     );
                 } else if registry.identities.is_empty() {
-                    println!(
-                        "No identities yet: `kyso id import FILE.p12` or `kyso id add-token`."
-                    );
+                    println!("{}", t("cli.id.none"));
                 } else {
                     for i in &registry.identities {
                         let mark = if registry.default.as_deref() == Some(i.id.as_str()) {
@@ -136,11 +136,11 @@ pub fn run(command: IdCommand) -> u8 {
                             " "
                         };
                         println!(
-                            "{mark} {}  {:<7} {}  (valid to {})  {}",
+                            "{mark} {}  {:<9} {}  ({})  {}",
                             i.id,
                             source_kind(&i.source),
                             i.label,
-                            i.valid_to,
+                            tp("cli.id.valid_to", &[("date", &i.valid_to)]),
                             i.subject
                         );
                     }
@@ -161,21 +161,30 @@ pub fn run(command: IdCommand) -> u8 {
         },
         IdCommand::Rename { id, label } => match identity::rename(&id, &label) {
             Ok(i) => {
-                println!("Renamed {} to {}", i.id, i.label);
+                println!(
+                    "{}",
+                    tp("cli.id.renamed", &[("id", &i.id), ("label", &i.label)])
+                );
                 exit::OK
             }
             Err(e) => fail(&e, false),
         },
         IdCommand::Default { id } => match identity::set_default(&id) {
             Ok(i) => {
-                println!("Default identity: {}", i.display_name());
+                println!(
+                    "{}",
+                    tp("cli.id.default_set", &[("identity", &i.display_name())])
+                );
                 exit::OK
             }
             Err(e) => fail(&e, false),
         },
         IdCommand::Remove { id } => match identity::remove(&id) {
             Ok(i) => {
-                println!("Removed {}", i.display_name());
+                println!(
+                    "{}",
+                    tp("cli.id.removed", &[("identity", &i.display_name())])
+                );
                 exit::OK
             }
             Err(e) => fail(&e, false),
@@ -202,12 +211,18 @@ pub fn run(command: IdCommand) -> u8 {
     }
 }
 
-fn source_kind(source: &Source) -> &'static str {
-    match source {
-        Source::Vault { pin: false } => "vault",
-        Source::Vault { pin: true } => "vault+PIN",
-        Source::Token { .. } => "token",
-    }
+fn source_kind(source: &Source) -> String {
+    t(match source {
+        Source::Vault { pin: false } => "cli.id.kind.vault",
+        Source::Vault { pin: true } => "cli.id.kind.vault_pin",
+        Source::Token { .. } => "cli.id.kind.token",
+    })
+}
+
+/// One `label: value` line of `kyso id show`, the labels aligned in either language.
+fn show_line(key: &str, value: impl std::fmt::Display) {
+    let label = format!("{}:", t(key));
+    println!("{label:<15}{value}");
 }
 
 fn print_identity(i: &Identity, is_default: bool, json: bool) {
@@ -223,41 +238,74 @@ fn print_identity(i: &Identity, is_default: bool, json: bool) {
         );
         return;
     }
-    println!(
-        "Id:          {}{}",
-        i.id,
-        if is_default { " (default)" } else { "" }
+    show_line(
+        "cli.id.show.id",
+        format!(
+            "{}{}",
+            i.id,
+            if is_default {
+                format!(" ({})", t("cli.id.show.default"))
+            } else {
+                String::new()
+            }
+        ),
     );
-    println!("Label:       {}", i.label);
-    println!("Subject:     {}", i.subject);
-    println!("Issuer:      {}", i.issuer);
-    println!("Serial:      {}", i.serial);
-    println!("Valid:       {} .. {}", i.valid_from, i.valid_to);
-    println!(
-        "Key:         {}{}",
-        i.key_algorithm,
-        i.key_bits.map(|b| format!(" {b} bits")).unwrap_or_default()
+    show_line("cli.id.show.label", &i.label);
+    show_line("cli.id.show.subject", &i.subject);
+    show_line("cli.id.show.issuer", &i.issuer);
+    show_line("cli.id.show.serial", &i.serial);
+    show_line(
+        "cli.id.show.valid",
+        format!("{} .. {}", i.valid_from, i.valid_to),
     );
-    println!(
-        "Key usage:   {}",
+    show_line(
+        "cli.id.show.key",
+        format!(
+            "{}{}",
+            i.key_algorithm,
+            i.key_bits
+                .map(|b| format!(" {}", tp("cli.id.show.bits", &[("bits", &b.to_string())])))
+                .unwrap_or_default()
+        ),
+    );
+    show_line(
+        "cli.id.show.key_usage",
         if i.key_usage.is_empty() {
-            "(any)".to_string()
+            t("cli.id.show.any_usage")
         } else {
             i.key_usage.join(", ")
-        }
+        },
     );
-    println!("SHA-256:     {}", i.sha256_fingerprint);
+    show_line("cli.id.show.sha256", &i.sha256_fingerprint);
     match &i.source {
-        Source::Vault { pin } => println!(
-            "Source:      vault (key in the OS keychain){}",
-            if *pin { ", signing PIN" } else { "" }
+        Source::Vault { pin } => show_line(
+            "cli.id.show.source",
+            format!(
+                "{}{}",
+                t("cli.id.show.source_vault"),
+                if *pin {
+                    format!(", {}", t("cli.id.show.signing_pin"))
+                } else {
+                    String::new()
+                }
+            ),
         ),
         Source::Token {
             module,
             token_label,
             key_id,
             ..
-        } => println!("Source:      token \"{token_label}\", key id {key_id}, module {module}"),
+        } => show_line(
+            "cli.id.show.source",
+            tp(
+                "cli.id.show.source_token",
+                &[
+                    ("token", token_label),
+                    ("key_id", key_id),
+                    ("module", module),
+                ],
+            ),
+        ),
     }
 }
 
@@ -284,20 +332,24 @@ fn import(
     };
     let password = match passwords::p12_password(password_file, file) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("kyso: {e:#}");
+        Err(p) => {
+            ui::report(&p);
             return exit::USAGE;
         }
     };
     let pin = if with_pin {
-        match read_pin(pin_file, "Đặt mã PIN ký / new signing PIN: ", true) {
+        match read_pin(pin_file, &t("cli.prompt.new_pin"), true) {
             Ok(Some(p)) if !p.is_empty() => Some(p),
             Ok(_) => {
-                eprintln!("kyso: --pin needs a PIN: KYSO_PIN, --pin-file or a terminal");
+                ui::report(&ui::problem(
+                    "PIN_MISSING",
+                    Vec::new(),
+                    "--pin needs a PIN: KYSO_PIN, --pin-file or a terminal",
+                ));
                 return exit::USAGE;
             }
-            Err(message) => {
-                eprintln!("kyso: {message}");
+            Err(p) => {
+                ui::report(&p);
                 return exit::USAGE;
             }
         }
@@ -347,8 +399,15 @@ fn export_cert(id: &str, output: Option<&Path>, der: bool) -> u8 {
     match written {
         Ok(()) => exit::OK,
         Err(e) => {
-            eprintln!("kyso: [IO] cannot write the certificate: {e}");
-            exit::SOME_FAILED
+            let target = output.map_or_else(|| "-".to_string(), |p| p.display().to_string());
+            fail_problem(
+                &ui::problem(
+                    "IO",
+                    vec![param("file", &target), param("detail", &e)],
+                    format!("cannot write the certificate to {target}: {e}"),
+                ),
+                false,
+            )
         }
     }
 }
@@ -358,48 +417,38 @@ pub fn read_pin(
     file: Option<&Path>,
     question: &str,
     confirm: bool,
-) -> Result<Option<Zeroizing<String>>, String> {
+) -> Result<Option<Zeroizing<String>>, Problem> {
     if let Some(file) = file {
-        let bytes = Zeroizing::new(
-            std::fs::read(file)
-                .map_err(|e| format!("cannot read the PIN file {}: {e}", file.display()))?,
-        );
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| format!("the PIN file {} is not UTF-8 text", file.display()))?;
-        let text = text.strip_suffix('\n').unwrap_or(text);
-        let text = text.strip_suffix('\r').unwrap_or(text);
-        return Ok(Some(Zeroizing::new(text.to_string())));
+        return passwords::from_file(file).map(Some);
     }
     if let Ok(pin) = std::env::var(PIN_VAR) {
         return Ok(Some(Zeroizing::new(pin)));
     }
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+    if !passwords::can_prompt() {
         return Ok(None);
     }
-    let first = Zeroizing::new(
-        rpassword::prompt_password(question).map_err(|e| format!("cannot read the PIN: {e}"))?,
-    );
+    let first = passwords::ask(question)?;
     if confirm {
-        let again = Zeroizing::new(
-            rpassword::prompt_password("Nhập lại / again: ")
-                .map_err(|e| format!("cannot read the PIN: {e}"))?,
-        );
+        let again = passwords::ask(&t("cli.prompt.pin_again"))?;
         if *again != *first {
-            return Err("the two PINs differ".into());
+            return Err(ui::problem(
+                "PIN_MISMATCH",
+                Vec::new(),
+                "the two PINs differ",
+            ));
         }
     }
     Ok(Some(first))
 }
 
-/// Opens the identity `query` (or the default one) for signing; errors as "[CODE] message".
-/// A token PIN or vault signing PIN is asked once here, for the whole batch.
 /// The identity asked for (else the default one), opened for signing, and its id (for the
-/// settings kept per identity: images, level).
+/// settings kept per identity: images, level). A token PIN or vault signing PIN is asked
+/// once here, for the whole batch.
 pub fn open_identity_signer(
     query: Option<&str>,
     pin_file: Option<&Path>,
-) -> Result<(Box<dyn Signer>, String), String> {
-    let coded = |e: KeyError| format!("[{}] {e}", e.code());
+) -> Result<(Box<dyn Signer>, String), Problem> {
+    let coded = |e: KeyError| Problem::of(&e);
     let registry = Registry::load().map_err(coded)?;
     let identity = match query {
         Some(q) => registry.find(q),
@@ -410,11 +459,9 @@ pub fn open_identity_signer(
     let pin = if identity::needs_pin(&identity) {
         let question = match &identity.source {
             Source::Token { token_label, .. } => {
-                format!("Mã PIN token / PIN of token {token_label}: ")
+                tp("cli.prompt.token_pin", &[("token", token_label)])
             }
-            Source::Vault { .. } => {
-                format!("Mã PIN ký / signing PIN of {}: ", identity.label)
-            }
+            Source::Vault { .. } => tp("cli.prompt.signing_pin", &[("identity", &identity.label)]),
         };
         read_pin(pin_file, &question, false)?
     } else {

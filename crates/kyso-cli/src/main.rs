@@ -9,12 +9,14 @@ mod sign;
 mod timestamp;
 mod token;
 mod trust;
+mod ui;
 mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use kyso_core::messages::{Lang, Problem};
 
 /// Exit codes, documented in README.md.
 pub mod exit {
@@ -35,56 +37,63 @@ pub mod exit {
     about = "Kyso — ký số văn bản PDF (PAdES) / sign PDF documents"
 )]
 struct Cli {
+    /// Language of messages: vi (default) or en; else KYSO_LANG, else `ui.lang`.
+    #[arg(long, global = true, value_name = "vi|en", value_parser = parse_lang)]
+    lang: Option<Lang>,
     #[command(subcommand)]
     command: Command,
 }
 
+fn parse_lang(text: &str) -> Result<Lang, String> {
+    Lang::parse(text).ok_or_else(|| format!("\"{text}\": vi or en"))
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Sign one or more PDFs (a directory takes the PDFs in it).
+    /// Ký số tệp PDF — sign one or more PDFs (a directory takes the PDFs in it).
     Sign(Box<SignArgs>),
-    /// Show a PDF's pages, version, encryption, fields and signatures.
+    /// Xem thông tin tệp PDF — show a PDF's pages, version, encryption, fields and signatures.
     Info(InfoArgs),
-    /// Add the number and date to a leader-signed document (văn thư: Thêm số, Thêm ngày).
+    /// Cấp số, ngày văn bản — add the number and date to a leader-signed document.
     Stamp(appearance::StampArgs),
-    /// The text lines of a page with their boxes, for --anchor and --rect.
+    /// Xem chữ trên trang — the text lines of a page with their boxes, for --anchor and --rect.
     Text(appearance::TextArgs),
-    /// Identities: certificates kept by the OS keychain, and token keys.
+    /// Quản lý chứng thư số — identities: certificates kept by the OS keychain, and token keys.
     #[command(subcommand)]
     Id(id::IdCommand),
-    /// PKCS#11 tokens (USB tokens).
+    /// Thiết bị token USB — PKCS#11 tokens (USB tokens).
     #[command(subcommand)]
     Token(token::TokenCommand),
-    /// Verify the signatures of PDFs: integrity, changes, trust, revocation, timestamps.
+    /// Kiểm tra chữ ký số — verify the signatures of PDFs: integrity, changes, trust, revocation, timestamps.
     Verify(verify::VerifyArgs),
-    /// Add a document timestamp (a trusted time over the whole file) to PDFs.
+    /// Gắn dấu thời gian — add a document timestamp (a trusted time over the whole file) to PDFs.
     Timestamp(timestamp::TimestampArgs),
-    /// Raise signed PDFs to a PAdES level: b-t, b-lt (validation data), b-lta (archive).
+    /// Nâng mức chữ ký — raise signed PDFs to a PAdES level: b-t, b-lt (validation data), b-lta (archive).
     Upgrade(timestamp::UpgradeArgs),
-    /// Archives of B-LTA documents: renew their timestamps before they expire.
+    /// Gia hạn lưu trữ — archives of B-LTA documents: renew their timestamps before they expire.
     #[command(subcommand)]
     Archive(timestamp::ArchiveCommand),
-    /// Time-stamping authorities: log in to one that needs a password or a token.
+    /// Máy chủ dấu thời gian — time-stamping authorities: log in to one that needs a password or a token.
     #[command(subcommand)]
     Tsa(timestamp::TsaCommand),
-    /// The trust store: trusted roots and stored intermediate CAs.
+    /// Chứng thư tin cậy — the trust store: trusted roots and stored intermediate CAs.
     Trust(trust::TrustArgs),
-    /// Settings: the exchange's address and client id, the sync engine.
+    /// Cài đặt — settings: the language, the exchange's address and client id, signing, TSAs.
     #[command(subcommand)]
     Config(exchange::ConfigCommand),
-    /// Store the exchange's client secret in the OS keychain.
+    /// Đăng nhập trục liên thông — store the exchange's client secret in the OS keychain.
     Login(exchange::LoginArgs),
-    /// Put a signed PDF in the outbox, with its edXML metadata; sent at the next sync.
+    /// Đưa văn bản vào hộp thư đi — put a signed PDF in the outbox, with its edXML metadata; sent at the next sync.
     Queue(exchange::QueueArgs),
-    /// The documents waiting to be sent, sent, or refused.
+    /// Hộp thư đi — the documents waiting to be sent, sent, or refused.
     Outbox(exchange::OutboxArgs),
-    /// Send the outbox to the exchange and fetch statuses (until done, or --once).
+    /// Đồng bộ với trục liên thông — send the outbox and fetch statuses (until done, or --once).
     Sync(exchange::SyncArgs),
-    /// One sent document's receipt and status history.
+    /// Trạng thái văn bản đã gửi — one sent document's receipt and status history.
     Status(exchange::StatusArgs),
-    /// Documents addressed to your organ, kept for offline reading and signing.
+    /// Hộp thư đến — documents addressed to your organ, kept for offline reading and signing.
     Inbox(exchange::InboxArgs),
-    /// Queue a signed PDF as the reply to an inbox document.
+    /// Trả lời văn bản đến — queue a signed PDF as the reply to an inbox document.
     Reply(exchange::ReplyArgs),
 }
 
@@ -180,6 +189,7 @@ fn main() -> ExitCode {
     // The local offset must be read before any thread starts (the `time` crate's rule).
     let local_offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let cli = Cli::parse();
+    ui::init(cli.lang, &kyso_keys::home::kyso_home());
     let code = match cli.command {
         Command::Sign(args) => sign::run(*args, local_offset),
         Command::Info(args) => info(args),
@@ -208,8 +218,8 @@ fn main() -> ExitCode {
 fn info(args: InfoArgs) -> u8 {
     let password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("kyso: {e:#}");
+        Err(p) => {
+            ui::report(&p);
             return exit::USAGE;
         }
     };
@@ -226,62 +236,93 @@ fn info(args: InfoArgs) -> u8 {
             exit::OK
         }
         Err(e) => {
+            let p = Problem::of(&e);
             if args.json {
-                let value = serde_json::json!({"file": args.file, "ok": false, "code": e.code(), "error": e.to_string()});
+                let mut value = ui::json_error(&p);
+                value["file"] = serde_json::json!(args.file);
                 println!("{value}");
             } else {
-                eprintln!("kyso: [{}] {e}", e.code());
+                ui::report(&p);
             }
             exit::SOME_FAILED
         }
     }
 }
 
+/// One `label: value` line of `kyso info`, the labels aligned in either language.
+fn info_line(key: &str, value: impl std::fmt::Display) {
+    let label = format!("{}:", ui::t(key));
+    println!("{label:<14}{value}");
+}
+
 fn print_info(info: &kyso_core::DocumentInfo) {
-    println!("File:        {}", info.path.display());
-    println!("Size:        {} bytes", info.size_bytes);
-    println!("PDF version: {}", info.version);
-    println!("Pages:       {}", info.pages);
-    println!(
-        "Revisions:   {}{}",
-        info.revisions,
-        if info.recovered {
-            " (xref rebuilt by scanning)"
-        } else {
-            ""
-        }
+    use ui::{t, tp};
+    info_line("cli.info.file", info.path.display());
+    info_line(
+        "cli.info.size",
+        tp("cli.info.bytes", &[("count", &info.size_bytes.to_string())]),
+    );
+    info_line("cli.info.version", &info.version);
+    info_line("cli.info.pages", info.pages);
+    info_line(
+        "cli.info.revisions",
+        format!(
+            "{}{}",
+            info.revisions,
+            if info.recovered {
+                format!(" ({})", t("cli.info.recovered"))
+            } else {
+                String::new()
+            }
+        ),
     );
     match &info.encryption {
-        Some(e) => println!(
-            "Encryption:  {} (R{}), opened with the {} password, permissions {:#x}",
-            e.method, e.revision, e.opened_with, e.permissions
+        Some(e) => info_line(
+            "cli.info.encryption",
+            tp(
+                "cli.info.encryption_detail",
+                &[
+                    ("method", &e.method.to_string()),
+                    ("revision", &e.revision.to_string()),
+                    ("password", &e.opened_with.to_string()),
+                    ("permissions", &format!("{:#x}", e.permissions)),
+                ],
+            ),
         ),
-        None => println!("Encryption:  none"),
+        None => info_line("cli.info.encryption", t("cli.info.none")),
     }
     if let Some(p) = info.certification {
-        println!("Certified:   DocMDP P={p}");
+        info_line("cli.info.certified", format!("DocMDP P={p}"));
     }
-    println!("Fields:      {}", info.fields.len());
+    info_line("cli.info.fields", info.fields.len());
     for f in &info.fields {
         println!(
             "  - {} ({}){}",
             f.name,
             f.field_type.as_deref().unwrap_or("?"),
-            if f.filled { ", filled" } else { "" }
+            if f.filled {
+                format!(", {}", t("cli.info.filled"))
+            } else {
+                String::new()
+            }
         );
     }
-    println!("Signatures:  {}", info.signatures.len());
+    info_line("cli.info.signatures", info.signatures.len());
     for s in &info.signatures {
+        let signer = s
+            .signer
+            .clone()
+            .unwrap_or_else(|| t("cli.info.unknown_signer"));
         println!(
-            "  - {}: {} {} by {}{}",
+            "  - {}: {} {} {}{}",
             s.field,
             s.sub_filter.as_deref().unwrap_or("?"),
             s.signing_time.as_deref().unwrap_or(""),
-            s.signer.as_deref().unwrap_or("unknown signer"),
+            tp("cli.info.by", &[("signer", &signer)]),
             if s.covers_whole_file {
-                ", covers the whole file"
+                format!(", {}", t("cli.info.whole_file"))
             } else {
-                ""
+                String::new()
             }
         );
     }

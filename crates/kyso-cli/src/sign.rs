@@ -11,12 +11,14 @@ use kyso_core::{Level, SignOptions, SubFilterChoice};
 use rayon::prelude::*;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::{HashArg, SignArgs, SubFilterArg, exit, passwords};
+use kyso_core::messages::{Problem, param};
+
+use crate::{HashArg, SignArgs, SubFilterArg, exit, passwords, ui};
 
 /// One file's job: where it comes from and where it goes.
 struct Job {
     input: PathBuf,
-    output: Result<PathBuf, String>,
+    output: Result<PathBuf, Problem>,
 }
 
 /// The result line of one file, printed as text or JSON.
@@ -49,6 +51,14 @@ struct FileResult {
     code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// The error in the chosen language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<serde_json::Value>,
+    /// The whole error, for the text output.
+    #[serde(skip)]
+    problem: Option<Problem>,
     /// What the engine said, for the store.
     #[serde(skip)]
     outcome: Option<kyso_core::SignOutcome>,
@@ -57,30 +67,31 @@ struct FileResult {
 pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
     let inputs = match expand_inputs(&args.inputs) {
         Ok(inputs) => inputs,
-        Err(message) => {
-            eprintln!("kyso: {message}");
+        Err(p) => {
+            ui::report(&p);
             return exit::USAGE;
         }
     };
     if args.output.is_some() && inputs.len() != 1 {
-        eprintln!("kyso: -o/--output takes a single input; use --out-dir for several files");
+        ui::report(&output_needs_one_input());
         return exit::USAGE;
     }
     if let Some(dir) = &args.out_dir
         && let Err(e) = std::fs::create_dir_all(dir)
     {
-        eprintln!(
-            "kyso: [OUTPUT_UNWRITABLE] {}: cannot create the output folder: {e}",
-            dir.display()
-        );
+        ui::report(&ui::problem(
+            "OUTPUT_UNWRITABLE",
+            vec![param("file", dir.display()), param("detail", &e)],
+            format!("{}: cannot create the output folder: {e}", dir.display()),
+        ));
         return exit::SOME_FAILED;
     }
     let jobs = plan_outputs(&inputs, args.output.as_deref(), args.out_dir.as_deref());
 
     let (signer, identity) = match open_signer(&args) {
         Ok(s) => s,
-        Err(message) => {
-            eprintln!("kyso: {message}");
+        Err(p) => {
+            ui::report(&p);
             return exit::KEY_SOURCE;
         }
     };
@@ -95,7 +106,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         ) {
             Ok(level) => level,
             Err(e) => {
-                eprintln!("kyso: [{}] {e}", e.code());
+                ui::report_error(&e);
                 return exit::USAGE;
             }
         },
@@ -108,7 +119,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         ) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("kyso: [{}] {e}", e.code());
+                ui::report_error(&e);
                 return exit::USAGE;
             }
         }
@@ -117,15 +128,15 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
     };
     let pdf_password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("kyso: {e:#}");
+        Err(p) => {
+            ui::report(&p);
             return exit::USAGE;
         }
     };
     let appearance = match args.appearance.request(identity.as_deref()) {
         Ok(a) => a,
-        Err(message) => {
-            eprintln!("kyso: {message}");
+        Err(p) => {
+            ui::report(&p);
             return exit::USAGE;
         }
     };
@@ -174,7 +185,7 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
     // One file: its own signing time, and an output conflict reported as the file's failure.
     let sign_job = |job: &Job, options: &SignOptions| -> FileResult {
         match &job.output {
-            Err(message) => failure(&job.input, "OUTPUT_CONFLICT", message.clone()),
+            Err(p) => failure(&job.input, p.clone()),
             Ok(output) => {
                 let mut options = options.clone();
                 options.signing_time = Some(OffsetDateTime::now_utc().to_offset(local_offset));
@@ -231,38 +242,50 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
         } else if r.ok {
             let output = r.output.as_deref().unwrap_or(Path::new("?"));
             println!(
-                "OK    {} -> {} ({}, {})",
+                "{}{} -> {} ({}, {})",
+                ui::status_word("cli.result.ok"),
                 r.input.display(),
                 output.display(),
                 r.field.as_deref().unwrap_or(""),
                 r.level.map_or("?", Level::name)
             );
             for w in &r.warnings {
-                println!("      warning: {w}");
-            }
-            if let Some(s) = &r.shortfall {
                 println!(
-                    "      {} asked, {} reached: [{}] {}; timestamp due, added at the next sync or by `kyso upgrade`",
-                    r.target_level.map_or("?", Level::name),
-                    r.level.map_or("?", Level::name),
-                    s.code,
-                    s.message
+                    "      {}",
+                    ui::tp("cli.warning", &[("text", &warning_text(w))])
                 );
             }
-        } else {
-            println!(
-                "FAIL  [{}] {}",
-                r.code.as_deref().unwrap_or(""),
-                r.error.as_deref().unwrap_or("")
-            );
+            if let Some(s) = &r.shortfall {
+                let shortfall = s.problem();
+                println!(
+                    "      {}",
+                    ui::tp(
+                        "cli.sign.shortfall",
+                        &[
+                            ("target", r.target_level.map_or("?", Level::name)),
+                            ("level", r.level.map_or("?", Level::name)),
+                            ("code", &s.code),
+                            ("reason", &shortfall.message(ui::lang())),
+                        ],
+                    )
+                );
+            }
+        } else if let Some(p) = &r.problem {
+            let text = ui::describe(p);
+            println!("{}{}", ui::status_word("cli.result.fail"), text);
         }
     }
     if !args.json && results.len() > 1 {
         println!(
-            "{} signed, {} failed, {} in all",
-            results.len() - failed,
-            failed,
-            results.len()
+            "{}",
+            ui::tp(
+                "cli.sign.summary",
+                &[
+                    ("done", &(results.len() - failed).to_string()),
+                    ("failed", &failed.to_string()),
+                    ("count", &results.len().to_string()),
+                ],
+            )
         );
     }
     if failed == 0 {
@@ -276,9 +299,11 @@ pub fn run(args: SignArgs, local_offset: UtcOffset) -> u8 {
 /// store that cannot be opened is said, not fatal (the files are signed).
 fn record_due(home: &Path, outcomes: &[kyso_core::SignOutcome]) {
     if let Err(e) = kyso_sync::levels::record_due(home, outcomes) {
+        let p = Problem::of(&e);
         eprintln!(
-            "kyso: [{}] the timestamps due cannot be recorded: {e}",
-            e.code()
+            "kyso: {}\n      {}",
+            ui::t("cli.sign.due_not_recorded"),
+            ui::describe(&p)
         );
     }
 }
@@ -301,12 +326,15 @@ fn to_result(job: &Job, result: Result<kyso_core::SignOutcome, kyso_core::Error>
             shortfall: outcome.shortfall,
             code: None,
             error: None,
+            message: None,
+            params: None,
+            problem: None,
         },
-        Err(e) => failure(&job.input, e.code(), e.to_string()),
+        Err(e) => failure(&job.input, Problem::of(&e)),
     }
 }
 
-fn failure(input: &Path, code: &str, message: String) -> FileResult {
+fn failure(input: &Path, problem: Problem) -> FileResult {
     FileResult {
         input: input.to_path_buf(),
         ok: false,
@@ -320,34 +348,58 @@ fn failure(input: &Path, code: &str, message: String) -> FileResult {
         level: None,
         target_level: None,
         shortfall: None,
-        code: Some(code.to_string()),
-        error: Some(message),
+        code: Some(problem.code.clone()),
+        error: Some(problem.english.clone()),
+        message: Some(problem.message(ui::lang())),
+        params: Some(problem.params_json()),
+        problem: Some(problem),
         outcome: None,
     }
 }
 
+/// A warning of the engine in the run's language: a certificate warning is
+/// `[CERT_EXPIRES_SOON] …` with the days left; others are said as they are.
+fn warning_text(w: &str) -> String {
+    let days = w
+        .strip_prefix("[CERT_EXPIRES_SOON] the signing certificate expires in ")
+        .and_then(|rest| rest.split(' ').next());
+    match days {
+        Some(days) => format!(
+            "[CERT_EXPIRES_SOON] {}",
+            ui::tp("CERT_EXPIRES_SOON", &[("days", days)])
+        ),
+        None => w.to_string(),
+    }
+}
+
+fn output_needs_one_input() -> Problem {
+    ui::problem(
+        "OUTPUT_NEEDS_ONE_INPUT",
+        Vec::new(),
+        "-o/--output takes a single input; use --out-dir for several files",
+    )
+}
+
 /// The key source, and the identity's id when it is one (None for a .p12 file).
-fn open_signer(args: &SignArgs) -> Result<(Box<dyn kyso_keys::Signer>, Option<String>), String> {
+fn open_signer(args: &SignArgs) -> Result<(Box<dyn kyso_keys::Signer>, Option<String>), Problem> {
     let Some(p12) = &args.p12 else {
         // --identity ID, else the default identity (vault or token).
         let (signer, id) =
             crate::id::open_identity_signer(args.identity.as_deref(), args.pin_file.as_deref())?;
         return Ok((signer, Some(id)));
     };
-    let password = passwords::p12_password(args.p12_password_file.as_deref(), p12)
-        .map_err(|e| format!("{e:#}"))?;
+    let password = passwords::p12_password(args.p12_password_file.as_deref(), p12)?;
     kyso_keys::Pkcs12Signer::open(p12, &password)
         .map(|s| (Box::new(s) as Box<dyn kyso_keys::Signer>, None))
-        .map_err(|e| format!("[{}] {e}", e.code()))
+        .map_err(|e| Problem::of(&e))
 }
 
 /// Files as given; a directory gives its *.pdf files (not recursive), sorted.
-fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Problem> {
     let mut out = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            let entries = std::fs::read_dir(input)
-                .map_err(|e| format!("{}: cannot list the folder: {e}", input.display()))?;
+            let entries = std::fs::read_dir(input).map_err(|e| folder_unreadable(input, &e))?;
             let mut pdfs: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
@@ -361,9 +413,23 @@ fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         }
     }
     if out.is_empty() {
-        return Err("no PDF files to sign".into());
+        return Err(no_input_files());
     }
     Ok(out)
+}
+
+/// A folder given as input that cannot be listed.
+pub fn folder_unreadable(dir: &Path, e: &std::io::Error) -> Problem {
+    ui::problem(
+        "INPUT_UNREADABLE",
+        vec![param("file", dir.display()), param("detail", e)],
+        format!("{}: cannot list the folder: {e}", dir.display()),
+    )
+}
+
+/// No PDF among the inputs.
+pub fn no_input_files() -> Problem {
+    ui::problem("NO_INPUT_FILES", Vec::new(), "no PDF files to process")
 }
 
 /// `-o FILE`, or `DIR/<stem>.signed.pdf`; two inputs that would write the same output
@@ -380,11 +446,7 @@ fn plan_outputs(inputs: &[PathBuf], output: Option<&Path>, out_dir: Option<&Path
             let output = if taken.insert(target.clone()) {
                 Ok(target)
             } else {
-                Err(format!(
-                    "{}: another input already writes {}; rename one of them",
-                    input.display(),
-                    target.display()
-                ))
+                Err(output_conflict(input, &target))
             };
             Job {
                 input: input.clone(),
@@ -392,4 +454,20 @@ fn plan_outputs(inputs: &[PathBuf], output: Option<&Path>, out_dir: Option<&Path
             }
         })
         .collect()
+}
+
+/// Two inputs that would write the same output file.
+pub fn output_conflict(input: &Path, output: &Path) -> Problem {
+    ui::problem(
+        "OUTPUT_CONFLICT",
+        vec![
+            param("file", input.display()),
+            param("output", output.display()),
+        ],
+        format!(
+            "{}: another input already writes {}; rename one of them",
+            input.display(),
+            output.display()
+        ),
+    )
 }

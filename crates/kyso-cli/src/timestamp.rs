@@ -14,7 +14,11 @@ use kyso_core::timestamp::{TsaAuth, TsaProgress, TsaSettings};
 use kyso_core::upgrade::{Renewal, UpgradeContext, UpgradeOutcome};
 use rayon::prelude::*;
 
+use kyso_core::messages::{Problem, param};
+
 use crate::exit;
+use crate::sign::{folder_unreadable, no_input_files, output_conflict};
+use crate::ui::{self, t, tp};
 
 /// A PAdES level on the command line.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -145,6 +149,7 @@ fn parse_horizon(text: &str) -> Result<i64, String> {
         Some((i, _)) => text.split_at(i),
         None => (text, "d"),
     };
+    // clap reports this, in English like the rest of its messages.
     let n: i64 = number
         .parse()
         .map_err(|_| format!("\"{text}\": give a duration such as 90d, 12w, 6m or 1y"))?;
@@ -164,20 +169,34 @@ pub fn progress_printer(json: bool) -> impl Fn(&TsaProgress) + Send + Sync + 'st
     let terminal = std::io::stderr().is_terminal();
     move |p: &TsaProgress| match p {
         TsaProgress::Asking { url, index, count } if terminal && !json => {
-            eprintln!("kyso: đang hỏi TSA / asking the TSA {url} ({index}/{count})…");
+            eprintln!(
+                "kyso: {}",
+                tp(
+                    "cli.tsa.asking",
+                    &[
+                        ("url", url),
+                        ("index", &index.to_string()),
+                        ("count", &count.to_string()),
+                    ],
+                )
+            );
         }
         TsaProgress::Waiting { url, seconds } if !json => {
-            eprintln!("kyso: chờ / waiting {seconds} s for {url} (rate limit)");
+            eprintln!(
+                "kyso: {}",
+                tp(
+                    "cli.tsa.waiting",
+                    &[("url", url), ("seconds", &seconds.to_string())],
+                )
+            );
         }
-        TsaProgress::Failed { url, reason } if !json => {
-            eprintln!("kyso: {url}: {reason}");
-        }
+        TsaProgress::Failed { failure, .. } if !json => ui::report_error(failure),
         _ => {}
     }
 }
 
 /// An input and where its result goes (or why it cannot go there).
-type FileJob = (PathBuf, Result<PathBuf, String>);
+type FileJob = (PathBuf, Result<PathBuf, Problem>);
 
 /// One file's result line.
 #[derive(serde::Serialize)]
@@ -200,6 +219,14 @@ struct FileResult {
     code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// The error in the chosen language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<serde_json::Value>,
+    /// The whole error, for the text output.
+    #[serde(skip)]
+    problem: Option<Problem>,
 }
 
 impl FileResult {
@@ -215,10 +242,32 @@ impl FileResult {
             renewal: None,
             code: None,
             error: None,
+            message: None,
+            params: None,
+            problem: None,
         }
     }
 
-    fn failed(input: &Path, code: &str, error: String) -> FileResult {
+    /// The file's result when nothing was written (a renewal that is not due, or only said).
+    fn unchanged(input: &Path) -> FileResult {
+        FileResult {
+            input: input.to_path_buf(),
+            ok: true,
+            output: None,
+            before: None,
+            after: None,
+            steps: Vec::new(),
+            sha256: None,
+            renewal: None,
+            code: None,
+            error: None,
+            message: None,
+            params: None,
+            problem: None,
+        }
+    }
+
+    fn failed(input: &Path, problem: Problem) -> FileResult {
         FileResult {
             input: input.to_path_buf(),
             ok: false,
@@ -228,9 +277,16 @@ impl FileResult {
             steps: Vec::new(),
             sha256: None,
             renewal: None,
-            code: Some(code.to_string()),
-            error: Some(error),
+            code: Some(problem.code.clone()),
+            error: Some(problem.english.clone()),
+            message: Some(problem.message(ui::lang())),
+            params: Some(problem.params_json()),
+            problem: Some(problem),
         }
+    }
+
+    fn error(input: &Path, e: &kyso_core::Error) -> FileResult {
+        FileResult::failed(input, Problem::of(e))
     }
 }
 
@@ -245,10 +301,7 @@ pub fn timestamp(args: TimestampArgs) -> u8 {
         return exit::USAGE;
     };
     let Some(timestamper) = context.timestamper.clone() else {
-        eprintln!(
-            "kyso: [TSA_NOT_CONFIGURED] {}",
-            kyso_core::timestamp::TsaFailure::NotConfigured
-        );
+        ui::report_error(&kyso_core::timestamp::TsaFailure::NotConfigured);
         return exit::USAGE;
     };
     let results = run_batch(&jobs, args.json, |input, output| {
@@ -259,7 +312,7 @@ pub fn timestamp(args: TimestampArgs) -> u8 {
             context.verify.password.clone(),
         )
         .map(FileResult::done)
-        .unwrap_or_else(|e| FileResult::failed(input, e.code(), e.to_string()))
+        .unwrap_or_else(|e| FileResult::error(input, &e))
     });
     finish(&results, args.json, None)
 }
@@ -278,7 +331,7 @@ pub fn upgrade(args: UpgradeArgs) -> u8 {
     let results = run_batch(&jobs, args.json, |input, output| {
         kyso_core::upgrade::upgrade_file(input, output, level, &context)
             .map(FileResult::done)
-            .unwrap_or_else(|e| FileResult::failed(input, e.code(), e.to_string()))
+            .unwrap_or_else(|e| FileResult::error(input, &e))
     });
     finish(&results, args.json, Some(level))
 }
@@ -290,13 +343,13 @@ pub fn archive(command: ArchiveCommand) -> u8 {
     {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("kyso: [{}] {e}", e.code());
+            ui::report_error(&e);
             return exit::USAGE;
         }
     };
     let mut files = Vec::new();
     if let Err(e) = pdfs_under(&args.dir, &mut files) {
-        eprintln!("kyso: [INPUT_UNREADABLE] {}: {e}", args.dir.display());
+        ui::report(&folder_unreadable(&args.dir, &e));
         return exit::SOME_FAILED;
     }
     files.sort();
@@ -305,22 +358,17 @@ pub fn archive(command: ArchiveCommand) -> u8 {
     let results = run_batch(&jobs, args.json, |input, _| {
         let renewal = match kyso_core::upgrade::renewal(input, horizon, &context.verify) {
             Ok(r) => r,
-            Err(e) => return FileResult::failed(input, e.code(), e.to_string()),
+            Err(e) => return FileResult::error(input, &e),
         };
         let mut result = match (&renewal, args.dry_run) {
             (Renewal::Due { .. }, false) => {
                 match kyso_core::upgrade::upgrade_file(input, input, Level::Blta, &context) {
                     Ok(outcome) => FileResult::done(outcome),
-                    Err(e) => FileResult::failed(input, e.code(), e.to_string()),
+                    Err(e) => FileResult::error(input, &e),
                 }
             }
             // Nothing to do, or only to say.
-            _ => FileResult {
-                ok: true,
-                code: None,
-                error: None,
-                ..FileResult::failed(input, "", String::new())
-            },
+            _ => FileResult::unchanged(input),
         };
         result.renewal = Some(renewal);
         result
@@ -330,11 +378,21 @@ pub fn archive(command: ArchiveCommand) -> u8 {
             .iter()
             .filter(|r| matches!(r.renewal, Some(Renewal::Due { .. })))
             .count();
-        let verb = if args.dry_run { "to renew" } else { "renewed" };
+        let key = if args.dry_run {
+            "cli.archive.summary_dry_run"
+        } else {
+            "cli.archive.summary"
+        };
         println!(
-            "{due} {verb}, {} in all under {}",
-            results.len(),
-            args.dir.display()
+            "{}",
+            tp(
+                key,
+                &[
+                    ("due", &due.to_string()),
+                    ("count", &results.len().to_string()),
+                    ("dir", &args.dir.display().to_string()),
+                ],
+            )
         );
     }
     finish(&results, args.json, None)
@@ -345,24 +403,32 @@ pub fn tsa(command: TsaCommand) -> u8 {
     let home = kyso_keys::home::kyso_home();
     let url = args.url.trim().to_string();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        eprintln!("kyso: {url}: a TSA address starts with http:// or https://");
+        ui::report(&ui::problem(
+            "TSA_URL_INVALID",
+            vec![param("url", &url)],
+            format!("{url}: a TSA address starts with http:// or https://"),
+        ));
         return exit::USAGE;
     }
     if !args.bearer && args.user.is_none() {
-        eprintln!("kyso: give --user NAME (a password) or --bearer (a token)");
+        ui::report(&ui::problem(
+            "TSA_LOGIN_KIND_MISSING",
+            Vec::new(),
+            "give --user NAME (a password) or --bearer (a token)",
+        ));
         return exit::USAGE;
     }
     let secret = match read_secret(args.password_file.as_deref()) {
         Ok(s) => s,
-        Err(message) => {
-            eprintln!("kyso: {message}");
+        Err(p) => {
+            ui::report(&p);
             return exit::USAGE;
         }
     };
-    let result = (|| -> Result<TsaSettings, String> {
-        let mut settings = TsaSettings::load(&home).map_err(|e| format!("[{}] {e}", e.code()))?;
+    let result = (|| -> Result<TsaSettings, Problem> {
+        let mut settings = TsaSettings::load(&home).map_err(|e| Problem::of(&e))?;
         kyso_keys::keychain::store_secret(&kyso_core::timestamp::secret_account(&url), &secret)
-            .map_err(|e| format!("[{}] {e}", e.code()))?;
+            .map_err(|e| Problem::of(&e))?;
         settings.auth.insert(
             url.clone(),
             TsaAuth {
@@ -370,45 +436,39 @@ pub fn tsa(command: TsaCommand) -> u8 {
                 user: args.user.clone(),
             },
         );
-        settings
-            .save(&home)
-            .map_err(|e| format!("[{}] {e}", e.code()))?;
+        settings.save(&home).map_err(|e| Problem::of(&e))?;
         Ok(settings)
     })();
     match result {
         Ok(settings) => {
-            println!("Đã lưu / stored: the secret of {url} is in the OS keychain");
+            println!("{}", tp("cli.tsa.stored", &[("url", &url)]));
             if !settings.urls.contains(&url) {
-                println!(
-                    "note: {url} is not in tsa.urls; add it with `kyso config set tsa.urls {url}`"
-                );
+                println!("{}", tp("cli.tsa.not_in_urls", &[("url", &url)]));
             }
             exit::OK
         }
-        Err(message) => {
-            eprintln!("kyso: {message}");
+        Err(p) => {
+            ui::report(&p);
             exit::SOME_FAILED
         }
     }
 }
 
-fn read_secret(file: Option<&Path>) -> Result<zeroize::Zeroizing<String>, String> {
+fn read_secret(file: Option<&Path>) -> Result<zeroize::Zeroizing<String>, Problem> {
     let text = match file {
-        Some(path) => zeroize::Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: cannot read it: {e}", path.display()))?,
-        ),
+        Some(path) => crate::passwords::from_file(path)?,
         None => match std::env::var("KYSO_TSA_SECRET") {
             Ok(s) => zeroize::Zeroizing::new(s),
-            Err(_) => zeroize::Zeroizing::new(
-                rpassword::prompt_password("Mật khẩu TSA / TSA password or token: ")
-                    .map_err(|e| format!("cannot read the secret from the terminal: {e}"))?,
-            ),
+            Err(_) => crate::passwords::ask(&t("cli.prompt.tsa_secret"))?,
         },
     };
     let trimmed = text.trim_end_matches(['\r', '\n']);
     if trimmed.is_empty() {
-        return Err("the secret is empty".into());
+        return Err(ui::problem(
+            "SECRET_EMPTY",
+            Vec::new(),
+            "the secret is empty",
+        ));
     }
     Ok(zeroize::Zeroizing::new(trimmed.to_string()))
 }
@@ -424,8 +484,8 @@ fn prepare(
 ) -> Option<(Vec<FileJob>, UpgradeContext)> {
     let password = match crate::passwords::pdf_password(pdf_password_file) {
         Ok(p) => p.map(kyso_core::Password::from),
-        Err(e) => {
-            eprintln!("kyso: {e:#}");
+        Err(p) => {
+            ui::report(&p);
             return None;
         }
     };
@@ -434,7 +494,7 @@ fn prepare(
         if f.is_dir() {
             let mut found = Vec::new();
             if let Err(e) = pdfs_in(f, &mut found) {
-                eprintln!("kyso: {}: cannot list the folder: {e}", f.display());
+                ui::report(&folder_unreadable(f, &e));
                 return None;
             }
             found.sort();
@@ -444,20 +504,25 @@ fn prepare(
         }
     }
     if inputs.is_empty() {
-        eprintln!("kyso: no PDF files");
+        ui::report(&no_input_files());
         return None;
     }
     if destination.output.is_some() && inputs.len() != 1 {
-        eprintln!("kyso: -o/--output takes a single input; use --out-dir or --in-place");
+        ui::report(&ui::problem(
+            "OUTPUT_NEEDS_ONE_INPUT",
+            Vec::new(),
+            "-o/--output takes a single input; use --out-dir or --in-place",
+        ));
         return None;
     }
     if let Some(dir) = &destination.out_dir
         && let Err(e) = std::fs::create_dir_all(dir)
     {
-        eprintln!(
-            "kyso: [OUTPUT_UNWRITABLE] {}: cannot create the output folder: {e}",
-            dir.display()
-        );
+        ui::report(&ui::problem(
+            "OUTPUT_UNWRITABLE",
+            vec![param("file", dir.display()), param("detail", &e)],
+            format!("{}: cannot create the output folder: {e}", dir.display()),
+        ));
         return None;
     }
     let mut taken = HashSet::new();
@@ -472,11 +537,7 @@ fn prepare(
             let output = if taken.insert(target.clone()) {
                 Ok(target)
             } else {
-                Err(format!(
-                    "{}: another input already writes {}; rename one of them",
-                    input.display(),
-                    target.display()
-                ))
+                Err(output_conflict(&input, &target))
             };
             (input, output)
         })
@@ -488,7 +549,7 @@ fn prepare(
             Some((jobs, context))
         }
         Err(e) => {
-            eprintln!("kyso: [{}] {e}", e.code());
+            ui::report_error(&e);
             None
         }
     }
@@ -544,7 +605,7 @@ fn run_batch(
     let run = |(input, output): &FileJob| {
         let result = match output {
             Ok(output) => one(input, output),
-            Err(message) => FileResult::failed(input, "OUTPUT_CONFLICT", message.clone()),
+            Err(p) => FileResult::failed(input, p.clone()),
         };
         bar.inc(1);
         result
@@ -573,37 +634,48 @@ fn finish(results: &[FileResult], json: bool, level: Option<Level>) -> u8 {
                     println!("      {} {}", r.input.display(), describe(renewal))
                 }
                 (output, _) => println!(
-                    "OK    {} -> {} ({} → {}{})",
+                    "{}{} -> {} ({} → {}{})",
+                    ui::status_word("cli.result.ok"),
                     r.input.display(),
                     output.as_deref().unwrap_or(Path::new("?")).display(),
                     name(r.before),
                     name(r.after),
                     if r.steps.is_empty() {
-                        ", unchanged".to_string()
+                        format!(", {}", t("cli.upgrade.unchanged"))
                     } else {
-                        format!(": {}", r.steps.join(", "))
+                        let steps: Vec<String> = r
+                            .steps
+                            .iter()
+                            .map(|s| t(&format!("cli.upgrade.step.{s}")))
+                            .collect();
+                        format!(": {}", steps.join(", "))
                     }
                 ),
             }
             if let (Some(asked), Some(after)) = (level, r.after)
                 && after < asked
             {
-                println!("      warning: {after} reached, {asked} asked");
+                let warning = tp(
+                    "cli.upgrade.below",
+                    &[("level", after.name()), ("target", asked.name())],
+                );
+                println!("      {}", tp("cli.warning", &[("text", &warning)]));
             }
-        } else {
-            println!(
-                "FAIL  [{}] {}",
-                r.code.as_deref().unwrap_or(""),
-                r.error.as_deref().unwrap_or("")
-            );
+        } else if let Some(p) = &r.problem {
+            println!("{}{}", ui::status_word("cli.result.fail"), ui::describe(p));
         }
     }
     if !json && results.len() > 1 {
         println!(
-            "{} done, {} failed, {} in all",
-            results.len() - failed,
-            failed,
-            results.len()
+            "{}",
+            tp(
+                "cli.upgrade.summary",
+                &[
+                    ("done", &(results.len() - failed).to_string()),
+                    ("failed", &failed.to_string()),
+                    ("count", &results.len().to_string()),
+                ],
+            )
         );
     }
     if failed == 0 {
@@ -615,14 +687,12 @@ fn finish(results: &[FileResult], json: bool, level: Option<Level>) -> u8 {
 
 fn describe(renewal: &Renewal) -> String {
     match renewal {
-        Renewal::Due { expires } => {
-            format!("due: the last timestamp's certificate expires {expires}")
+        Renewal::Due { expires } => tp("cli.archive.due", &[("date", expires)]),
+        Renewal::NotYet { expires } => tp("cli.archive.not_yet", &[("date", expires)]),
+        Renewal::NotAnArchive { level } => {
+            let level = level.map_or_else(|| t("cli.level.none"), |l| l.name().to_string());
+            tp("cli.archive.not_an_archive", &[("level", &level)])
         }
-        Renewal::NotYet { expires } => format!("not yet: protected until {expires}"),
-        Renewal::NotAnArchive { level } => format!(
-            "not an archive ({}): `kyso upgrade --level b-lta` first",
-            level.map_or("no PAdES signature", Level::name)
-        ),
     }
 }
 

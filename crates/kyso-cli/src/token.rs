@@ -3,6 +3,7 @@
 use clap::Subcommand;
 
 use crate::exit;
+use crate::ui::{self, t, tp};
 
 #[derive(Subcommand)]
 pub enum TokenCommand {
@@ -28,47 +29,62 @@ pub fn run(command: TokenCommand) -> u8 {
                     return exit::OK;
                 }
                 if slots.is_empty() {
-                    println!("No token found by {module}.");
+                    println!("{}", tp("cli.token.none", &[("module", &module)]));
                 }
                 for s in &slots {
-                    println!("Slot {}: {}", s.slot, s.description);
-                    let Some(t) = &s.token else {
-                        println!("  (token unreadable)");
+                    println!(
+                        "{}",
+                        tp(
+                            "cli.token.slot",
+                            &[
+                                ("slot", &s.slot.to_string()),
+                                ("description", &s.description)
+                            ],
+                        )
+                    );
+                    let Some(token) = &s.token else {
+                        println!("  ({})", t("cli.token.unreadable"));
                         continue;
                     };
-                    let pin_state = if t.pin_locked {
-                        "PIN LOCKED"
-                    } else if t.pin_final_try {
-                        "PIN: final try"
-                    } else if t.pin_count_low {
-                        "PIN: few tries left"
+                    let pin_state = t(if token.pin_locked {
+                        "cli.token.pin.locked"
+                    } else if token.pin_final_try {
+                        "cli.token.pin.final_try"
+                    } else if token.pin_count_low {
+                        "cli.token.pin.count_low"
                     } else {
-                        "PIN ok"
-                    };
+                        "cli.token.pin.ok"
+                    });
                     println!(
-                        "  Token \"{}\" ({} {}, serial {}), {pin_state}",
-                        t.label, t.manufacturer, t.model, t.serial
+                        "  {}, {pin_state}",
+                        tp(
+                            "cli.token.token",
+                            &[
+                                ("label", &token.label),
+                                ("manufacturer", &token.manufacturer),
+                                ("model", &token.model),
+                                ("serial", &token.serial),
+                            ],
+                        )
                     );
-                    for c in &t.certificates {
+                    for c in &token.certificates {
                         println!(
-                            "    key id {}{}  {}  (valid to {})",
-                            c.key_id,
+                            "    {}{}  {}  ({})",
+                            tp("cli.token.key_id", &[("key_id", &c.key_id)]),
                             if c.is_ca { " [CA]" } else { "" },
                             c.subject,
-                            c.valid_to
+                            tp("cli.id.valid_to", &[("date", &c.valid_to)])
                         );
                     }
                 }
                 exit::OK
             }
             Err(e) => {
+                let p = kyso_core::messages::Problem::of(&e);
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::json!({"ok": false, "code": e.code(), "error": e.to_string()})
-                    );
+                    println!("{}", ui::json_error(&p));
                 } else {
-                    eprintln!("kyso: [{}] {e}", e.code());
+                    ui::report(&p);
                 }
                 exit::SOME_FAILED
             }

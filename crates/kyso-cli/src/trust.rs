@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
+use kyso_core::messages::Problem;
 use kyso_core::{TrustKind, TrustStore};
 
 use crate::exit;
+use crate::ui::{self, t, tp};
 
 #[derive(clap::Args)]
 pub struct TrustArgs {
@@ -14,7 +16,7 @@ pub struct TrustArgs {
 
 #[derive(clap::Subcommand)]
 pub enum TrustCommand {
-    /// Trust a root certificate (PEM or DER; a PEM file may hold several).
+    /// Trust a root certificate as a trust anchor (PEM or DER; a PEM file may hold several).
     Add {
         cert: PathBuf,
         /// Store it as an intermediate CA used to build chains, not as a trust anchor.
@@ -55,12 +57,22 @@ pub fn run(args: TrustArgs) -> u8 {
                         if json {
                             println!("{}", serde_json::to_string(e).unwrap_or_default());
                         } else {
-                            println!("added {:?} {}  {}", e.kind, e.id, e.subject);
+                            println!(
+                                "{}",
+                                tp(
+                                    "cli.trust.added",
+                                    &[
+                                        ("kind", &kind_name(e.kind)),
+                                        ("id", &e.id),
+                                        ("subject", &e.subject),
+                                    ],
+                                )
+                            );
                         }
                     }
                     exit::OK
                 }
-                Err(e) => fail(json, e.code(), &e.to_string()),
+                Err(e) => fail(json, &Problem::of(&e)),
             }
         }
         TrustCommand::List { json } => {
@@ -71,16 +83,15 @@ pub fn run(args: TrustArgs) -> u8 {
                     serde_json::to_string_pretty(&entries).unwrap_or_default()
                 );
             } else if entries.is_empty() {
-                println!("(no trusted certificates; see docs/trust.md)");
+                println!("({})", t("cli.trust.none"));
             } else {
                 for e in &entries {
-                    let kind = match e.kind {
-                        TrustKind::Anchor => "anchor",
-                        TrustKind::Intermediate => "intermediate",
-                    };
                     println!(
-                        "{}  {:<12}  {}  (until {})",
-                        e.id, kind, e.subject, e.not_after
+                        "{}  {:<14}  {}  ({})",
+                        e.id,
+                        kind_name(e.kind),
+                        e.subject,
+                        tp("cli.trust.until", &[("date", &e.not_after)])
                     );
                 }
             }
@@ -91,23 +102,34 @@ pub fn run(args: TrustArgs) -> u8 {
                 if json {
                     println!("{}", serde_json::to_string(&e).unwrap_or_default());
                 } else {
-                    println!("removed {}  {}", e.id, e.subject);
+                    println!(
+                        "{}",
+                        tp(
+                            "cli.trust.removed",
+                            &[("id", &e.id), ("subject", &e.subject)]
+                        )
+                    );
                 }
                 exit::OK
             }
-            Err(e) => fail(json, e.code(), &e.to_string()),
+            Err(e) => fail(json, &Problem::of(&e)),
         },
     }
 }
 
-fn fail(json: bool, code: &str, message: &str) -> u8 {
+/// "anchor" or "intermediate", in the run's language.
+fn kind_name(kind: TrustKind) -> String {
+    t(match kind {
+        TrustKind::Anchor => "cli.trust.kind.anchor",
+        TrustKind::Intermediate => "cli.trust.kind.intermediate",
+    })
+}
+
+fn fail(json: bool, p: &Problem) -> u8 {
     if json {
-        println!(
-            "{}",
-            serde_json::json!({"ok": false, "code": code, "error": message})
-        );
+        println!("{}", ui::json_error(p));
     } else {
-        eprintln!("kyso: [{code}] {message}");
+        ui::report(p);
     }
     exit::SOME_FAILED
 }

@@ -1,15 +1,17 @@
-//! `kyso verify FILE...`: one report per file, one block per signature, in Vietnamese or
-//! English, or the JSON of docs/verify-json.md. Exit codes (README): 0 all valid, 1 any
-//! invalid or altered, 2 indeterminate, 3 a file (or a --trust certificate) cannot be read.
+//! `kyso verify FILE...`: one report per file, one block per signature, in the language of
+//! the run (`--lang`), or the JSON of docs/verify-json.md. Exit codes (README): 0 all valid,
+//! 1 any invalid or altered, 2 indeterminate, 3 a file (or a --trust certificate) cannot be
+//! read.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::ValueEnum;
+use kyso_core::messages::{Lang, Problem};
 use kyso_core::verify::report::{Reason, Severity, SignatureReport, TimeSource};
 use kyso_core::{TrustStore, Verdict, VerifyOptions, VerifyReport};
 
 use crate::passwords;
+use crate::ui::{self, t, tp};
 
 /// Exit codes of `kyso verify`.
 pub mod code {
@@ -17,12 +19,6 @@ pub mod code {
     pub const INVALID: u8 = 1;
     pub const INDETERMINATE: u8 = 2;
     pub const UNREADABLE: u8 = 3;
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Lang {
-    Vi,
-    En,
 }
 
 #[derive(clap::Args)]
@@ -42,15 +38,13 @@ pub struct VerifyArgs {
     /// One JSON report per file and line (docs/verify-json.md).
     #[arg(long)]
     pub json: bool,
-    #[arg(long, value_enum, default_value_t = Lang::Vi)]
-    pub lang: Lang,
 }
 
 pub fn run(args: VerifyArgs) -> u8 {
     let password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
         Ok(p) => p.map(kyso_core::Password::from),
-        Err(e) => {
-            eprintln!("kyso: {e:#}");
+        Err(p) => {
+            ui::report(&p);
             return code::UNREADABLE;
         }
     };
@@ -59,7 +53,7 @@ pub fn run(args: VerifyArgs) -> u8 {
         match kyso_core::trust::read_certificate_file(path) {
             Ok(certs) => extra_anchors.extend(certs),
             Err(e) => {
-                eprintln!("kyso: [{}] {e}", e.code());
+                ui::report_error(&e);
                 return code::UNREADABLE;
             }
         }
@@ -100,30 +94,63 @@ pub fn run(args: VerifyArgs) -> u8 {
                 let c = exit_code(report.verdict);
                 if args.json {
                     let mut value = serde_json::to_value(&report).unwrap_or_default();
+                    add_messages(&mut value, &report, ui::lang());
                     if let Some(obj) = value.as_object_mut() {
                         obj.insert("ok".into(), true.into());
                         obj.insert("exit_code".into(), c.into());
                     }
                     println!("{value}");
                 } else {
-                    print_report(&report, args.lang);
+                    print_report(&report);
                 }
                 codes.push(c);
             }
             Err(e) => {
+                let p = Problem::of(&e);
                 if args.json {
-                    println!(
-                        "{}",
-                        serde_json::json!({"path": file, "ok": false, "code": e.code(), "error": e.to_string(), "exit_code": code::UNREADABLE})
-                    );
+                    let mut value = ui::json_error(&p);
+                    value["path"] = serde_json::json!(file);
+                    value["exit_code"] = code::UNREADABLE.into();
+                    println!("{value}");
                 } else {
-                    eprintln!("kyso: [{}] {e}", e.code());
+                    ui::report(&p);
                 }
                 codes.push(code::UNREADABLE);
             }
         }
     }
     overall(&codes)
+}
+
+/// Adds `message` (and `advice_message` where there is advice) in `lang` beside each reason's
+/// `code` in the JSON of `report`: the file's reasons, each signature's and each signature
+/// timestamp's. Every other field stays as it is.
+fn add_messages(value: &mut serde_json::Value, report: &VerifyReport, lang: Lang) {
+    fn add(list: Option<&mut serde_json::Value>, reasons: &[Reason], lang: Lang) {
+        let Some(serde_json::Value::Array(items)) = list else {
+            return;
+        };
+        for (item, reason) in items.iter_mut().zip(reasons) {
+            item["message"] = reason.message(lang).into();
+            if let Some(advice) = reason.advice_text(lang) {
+                item["advice_message"] = advice.into();
+            }
+        }
+    }
+    add(value.get_mut("reasons"), &report.reasons, lang);
+    for (i, s) in report.signatures.iter().enumerate() {
+        let Some(sig) = value.get_mut("signatures").and_then(|v| v.get_mut(i)) else {
+            continue;
+        };
+        add(sig.get_mut("reasons"), &s.reasons, lang);
+        if let Some(ts) = &s.timestamp {
+            add(
+                sig.get_mut("timestamp").and_then(|t| t.get_mut("reasons")),
+                &ts.reasons,
+                lang,
+            );
+        }
+    }
 }
 
 /// Invalid beats unreadable beats indeterminate beats valid.
@@ -144,133 +171,126 @@ fn exit_code(v: Verdict) -> u8 {
     }
 }
 
-fn verdict_text(v: Verdict, lang: Lang) -> &'static str {
-    match (v, lang) {
-        (Verdict::Valid, Lang::Vi) => "HỢP LỆ",
-        (Verdict::Indeterminate, Lang::Vi) => "CHƯA XÁC ĐỊNH",
-        (Verdict::Altered, Lang::Vi) => "TÀI LIỆU ĐÃ BỊ THAY ĐỔI SAU KHI KÝ",
-        (Verdict::Invalid, Lang::Vi) => "KHÔNG HỢP LỆ",
-        (Verdict::Valid, Lang::En) => "VALID",
-        (Verdict::Indeterminate, Lang::En) => "INDETERMINATE",
-        (Verdict::Altered, Lang::En) => "ALTERED AFTER SIGNING",
-        (Verdict::Invalid, Lang::En) => "INVALID",
-    }
+fn verdict_text(v: Verdict) -> String {
+    t(match v {
+        Verdict::Valid => "cli.verify.verdict.valid",
+        Verdict::Indeterminate => "cli.verify.verdict.indeterminate",
+        Verdict::Altered => "cli.verify.verdict.altered",
+        Verdict::Invalid => "cli.verify.verdict.invalid",
+    })
 }
 
-/// Vietnamese text of a reason code; the English detail follows it.
-fn print_reason(r: &Reason, lang: Lang) {
+/// A reason: in Vietnamese its text, code and English detail; in English the detail and
+/// code. Advice (what to do) follows on its own line in Vietnamese (the English detail
+/// already holds it).
+fn print_reason(r: &Reason) {
     let mark = match r.severity {
         Severity::Info => "i",
         Severity::Indeterminate => "?",
         Severity::Altered | Severity::Invalid => "✗",
     };
-    match lang {
-        Lang::Vi => println!(
-            "    {mark} {} [{}] ({})",
-            kyso_core::verify::report::reason_vi(r.code),
-            r.code,
-            r.detail
-        ),
+    match ui::lang() {
+        Lang::Vi => {
+            println!(
+                "    {mark} {} [{}] ({})",
+                r.message(Lang::Vi),
+                r.code,
+                r.detail
+            );
+            if let Some(advice) = r.advice_text(Lang::Vi) {
+                println!("      → {advice}");
+            }
+        }
         Lang::En => println!("    {mark} {} [{}]", r.detail, r.code),
     }
 }
 
-fn print_report(report: &VerifyReport, lang: Lang) {
-    let vi = lang == Lang::Vi;
+fn print_report(report: &VerifyReport) {
     println!(
-        "{} {}: {}",
-        if vi { "Tệp" } else { "File" },
-        report.path.display(),
-        verdict_text(report.verdict, lang)
+        "{}",
+        tp(
+            "cli.verify.file",
+            &[
+                ("file", &report.path.display().to_string()),
+                ("verdict", &verdict_text(report.verdict)),
+            ],
+        )
     );
     for r in &report.reasons {
-        print_reason(r, lang);
+        print_reason(r);
     }
     for (i, s) in report.signatures.iter().enumerate() {
-        print_signature(i + 1, s, lang);
+        print_signature(i + 1, s);
     }
 }
 
-fn print_signature(n: usize, s: &SignatureReport, lang: Lang) {
-    let vi = lang == Lang::Vi;
-    let kind = match (s.kind, vi) {
-        ("document_timestamp", true) => "Dấu thời gian tài liệu",
-        ("document_timestamp", false) => "Document timestamp",
-        (_, true) => "Chữ ký",
-        (_, false) => "Signature",
+/// One `label: value` line of a signature's block.
+fn line(key: &str, value: impl std::fmt::Display) {
+    println!("    {}: {value}", t(key));
+}
+
+fn print_signature(n: usize, s: &SignatureReport) {
+    let kind = if s.kind == "document_timestamp" {
+        "cli.verify.kind.document_timestamp"
+    } else {
+        "cli.verify.kind.signature"
     };
     println!(
-        "  {kind} {n} ({}): {}",
-        s.field,
-        verdict_text(s.verdict, lang)
+        "  {}",
+        tp(
+            kind,
+            &[
+                ("number", &n.to_string()),
+                ("field", &s.field),
+                ("verdict", &verdict_text(s.verdict)),
+            ],
+        )
     );
     if let Some(signer) = &s.signer {
-        println!(
-            "    {}: {}",
-            if vi { "Người ký" } else { "Signer" },
-            signer.common_name.as_deref().unwrap_or(&signer.subject)
+        line(
+            "cli.verify.signer",
+            signer.common_name.as_deref().unwrap_or(&signer.subject),
         );
-        println!(
-            "    {}: {}",
-            if vi { "Cấp bởi" } else { "Issuer" },
-            signer.issuer
-        );
+        line("cli.verify.issuer", &signer.issuer);
     }
-    if let Some(t) = &s.signing_time {
-        let src = match (t.source, vi) {
-            (TimeSource::Timestamp, true) => "dấu thời gian",
-            (TimeSource::Timestamp, false) => "timestamp",
-            (TimeSource::Claimed, true) => "người ký tự khai",
-            (TimeSource::Claimed, false) => "claimed by the signer",
-            (TimeSource::VerificationTime, true) => "thời điểm kiểm tra",
-            (TimeSource::VerificationTime, false) => "verification time",
-        };
-        println!(
-            "    {}: {} ({src})",
-            if vi { "Thời gian" } else { "Time" },
-            t.time
-        );
+    if let Some(time) = &s.signing_time {
+        let source = t(match time.source {
+            TimeSource::Timestamp => "cli.verify.time_source.timestamp",
+            TimeSource::Claimed => "cli.verify.time_source.claimed",
+            TimeSource::VerificationTime => "cli.verify.time_source.verification_time",
+        });
+        line("cli.verify.time", format!("{} ({source})", time.time));
     }
     if let Some(level) = s.level {
-        println!("    {}: PAdES {level}", if vi { "Mức" } else { "Level" });
+        line("cli.verify.level", format!("PAdES {level}"));
     }
     if let Some(p) = s.certification {
-        println!(
-            "    {}: DocMDP P={p}",
-            if vi { "Chứng nhận" } else { "Certified" }
-        );
+        line("cli.verify.certified", format!("DocMDP P={p}"));
     }
     if let Some(rev) = &s.revocation {
-        println!(
-            "    {}: {} {}",
-            if vi { "Thu hồi" } else { "Revocation" },
-            rev.status,
-            rev.sources.join(",")
+        line(
+            "cli.verify.revocation",
+            format!("{} {}", rev.status, rev.sources.join(",")),
         );
     }
     if s.modifications.status != "none" {
-        println!(
-            "    {}: {} ({} {})",
-            if vi {
-                "Thay đổi sau khi ký"
-            } else {
-                "Changes after signing"
-            },
-            s.modifications.status,
-            s.modifications.later_revisions,
-            if vi {
-                "phiên bản sau"
-            } else {
-                "later revisions"
-            }
+        line(
+            "cli.verify.changes",
+            tp(
+                "cli.verify.changes_detail",
+                &[
+                    ("status", s.modifications.status),
+                    ("count", &s.modifications.later_revisions.to_string()),
+                ],
+            ),
         );
     }
     for r in &s.reasons {
-        print_reason(r, lang);
+        print_reason(r);
     }
     if let Some(ts) = &s.timestamp {
         for r in &ts.reasons {
-            print_reason(r, lang);
+            print_reason(r);
         }
     }
 }

@@ -436,10 +436,31 @@ fn archive_renew_adds_a_round_only_to_what_expires_within_the_horizon() {
     let dir_arg = archive.to_str().unwrap();
 
     // The TSA's certificate is valid for a year: nothing expires within 90 days.
-    let out = user.ok(&["archive", "renew", dir_arg, "--tsa", &servers.tsa.url]);
+    let out = user.ok(&[
+        "archive",
+        "renew",
+        dir_arg,
+        "--tsa",
+        &servers.tsa.url,
+        "--lang",
+        "en",
+    ]);
     assert!(out.contains("0 renewed, 2 in all"), "{out}");
-    // Within two years, the B-LTA file is due; the dry run changes nothing.
+    // Within two years, the B-LTA file is due; the dry run changes nothing. Said in
+    // Vietnamese by default, in English when asked.
     let out = user.ok(&["archive", "renew", dir_arg, "--before", "2y", "--dry-run"]);
+    assert!(out.contains("Cần gia hạn 1, tổng cộng 2 tệp"), "{out}");
+    assert!(out.contains("chưa phải bản lưu trữ (B-T)"), "{out}");
+    let out = user.ok(&[
+        "archive",
+        "renew",
+        dir_arg,
+        "--before",
+        "2y",
+        "--dry-run",
+        "--lang",
+        "en",
+    ]);
     assert!(out.contains("1 to renew, 2 in all"), "{out}");
     assert!(out.contains("not an archive (B-T)"), "{out}");
     assert_eq!(
@@ -455,6 +476,8 @@ fn archive_renew_adds_a_round_only_to_what_expires_within_the_horizon() {
         "2y",
         "--tsa",
         &servers.tsa.url,
+        "--lang",
+        "en",
     ]);
     assert!(out.contains("1 renewed, 2 in all"), "{out}");
     assert_eq!(

@@ -67,6 +67,8 @@ fn signed_offline_the_document_reaches_the_exchange_at_b_t_after_the_sync() {
     assert_eq!(entry["level"], "B-B");
     assert_eq!(entry["timestamp_due"], true, "{entry}");
     let text = client.ok(&["outbox"]);
+    assert!(text.contains("B-B, cần gắn dấu thời gian (B-T)"), "{text}");
+    let text = client.ok(&["outbox", "--lang", "en"]);
     assert!(text.contains("B-B, timestamp due (B-T)"), "{text}");
 
     // A sync while offline: nothing sent, nothing changed, still due.
@@ -156,7 +158,7 @@ fn with_require_timestamp_a_document_waits_for_its_timestamp_and_says_why() {
         exchange.documents().is_empty(),
         "nothing reached the exchange"
     );
-    let text = client.ok(&["outbox"]);
+    let text = client.ok(&["outbox", "--lang", "en"]);
     assert!(
         text.contains("timestamp due") && text.contains("cannot be reached"),
         "{text}"

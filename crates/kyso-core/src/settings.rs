@@ -528,7 +528,10 @@ mod tests {
         ui.set("ui.lang", "EN").unwrap();
         ui.save(home.path()).unwrap();
         let text = std::fs::read_to_string(ConfigFile::path(home.path())).unwrap();
-        assert!(text.contains("[ui]") && text.contains("lang = \"en\""), "{text}");
+        assert!(
+            text.contains("[ui]") && text.contains("lang = \"en\""),
+            "{text}"
+        );
         assert_eq!(UiSettings::load(home.path()).unwrap().lang, Some(Lang::En));
         let e = ui.set("ui.lang", "fr").unwrap_err();
         assert_eq!(e.code(), "CONFIG_INVALID");

@@ -231,7 +231,9 @@ impl TsaFailure {
             TsaFailure::Unreachable { url, detail }
             | TsaFailure::BadResponse { url, detail }
             | TsaFailure::NotATsa { url, detail }
-            | TsaFailure::Secret { url, detail } => vec![param("url", url), param("detail", detail)],
+            | TsaFailure::Secret { url, detail } => {
+                vec![param("url", url), param("detail", detail)]
+            }
             TsaFailure::Rejected { url, text } => vec![param("url", url), param("detail", text)],
             TsaFailure::Timeout { url, seconds } | TsaFailure::RateLimited { url, seconds } => {
                 vec![param("url", url), param("seconds", seconds)]

@@ -376,7 +376,8 @@ impl KeyError {
                 ("count", keys.len().to_string()),
                 ("keys", keys.join("; ")),
             ],
-            KeyError::CertExpired { subject, date } | KeyError::CertNotYetValid { subject, date } => {
+            KeyError::CertExpired { subject, date }
+            | KeyError::CertNotYetValid { subject, date } => {
                 vec![("subject", s(subject)), ("date", s(date))]
             }
             KeyError::CertKeyUsage { subject } => vec![("subject", s(subject))],
@@ -412,10 +413,9 @@ impl KeyError {
                 vec![("id", s(id)), ("matches", matches.join(", "))]
             }
             KeyError::NoDefaultIdentity => Vec::new(),
-            KeyError::RegistryDamaged { path, detail } => vec![
-                ("file", path.display().to_string()),
-                ("detail", s(detail)),
-            ],
+            KeyError::RegistryDamaged { path, detail } => {
+                vec![("file", path.display().to_string()), ("detail", s(detail))]
+            }
             KeyError::TokenModule { module, detail } => {
                 vec![("module", s(module)), ("detail", s(detail))]
             }

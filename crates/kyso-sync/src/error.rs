@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use kyso_core::messages::{Coded, Params, param};
+
 use crate::meta::FieldProblem;
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +105,59 @@ impl SyncError {
         }
     }
 
+    /// The named values of the message (kyso_core::messages' placeholders): `file` where the
+    /// error names a file or folder, `url` the exchange's address, `detail` the English cause.
+    pub fn params(&self) -> Params {
+        let file = |path: &std::path::Path| param("file", path.display());
+        match self {
+            SyncError::ReadInput { path, source } | SyncError::StoreIo { path, source } => {
+                vec![file(path), param("detail", source)]
+            }
+            SyncError::DiskFull { path } | SyncError::NotPdf { path } => vec![file(path)],
+            SyncError::Database(e) => vec![param("detail", e)],
+            SyncError::SchemaTooNew { found, known } => {
+                vec![param("found", found), param("known", known)]
+            }
+            SyncError::MetaSyntax { path, detail } => vec![file(path), param("detail", detail)],
+            SyncError::MetaInvalid { path, problems } => vec![
+                file(path),
+                param("count", problems.len()),
+                param(
+                    "detail",
+                    problems
+                        .iter()
+                        .map(|p| format!("{}: {}", p.field, p.message_en))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            ],
+            SyncError::NotConfigured | SyncError::InvalidClient | SyncError::Busy => Vec::new(),
+            SyncError::InsecureUrl { url } => vec![param("url", url)],
+            SyncError::Config { path, detail } => {
+                vec![param("file", path), param("detail", detail)]
+            }
+            SyncError::NotLoggedIn { client_id } => vec![param("client_id", client_id)],
+            SyncError::Keychain(e) => e.params(),
+            SyncError::Settings(e) => e.params(),
+            SyncError::Unreachable { detail } | SyncError::BadAnswer { detail } => {
+                vec![param("detail", detail)]
+            }
+            SyncError::Server {
+                status,
+                code,
+                message,
+                ..
+            } => vec![
+                param("status", status),
+                param("server_code", code),
+                param("detail", message),
+            ],
+            SyncError::NotFound { what, id } => vec![param("what", what), param("id", id)],
+            SyncError::NotCancellable { id } => vec![param("id", id)],
+            SyncError::Edxml(e) => vec![param("detail", &e.message)],
+        }
+    }
+
     /// Whether trying again later may succeed (RFC 9110 status semantics, docs/exchange-api.md
     /// §6). Everything else waits for the user.
     pub fn is_transient(&self) -> bool {
@@ -138,6 +193,15 @@ pub(crate) fn is_disk_full(e: &std::io::Error) -> bool {
     )
 }
 
+impl Coded for SyncError {
+    fn code(&self) -> &'static str {
+        SyncError::code(self)
+    }
+    fn params(&self) -> Params {
+        SyncError::params(self)
+    }
+}
+
 impl SyncError {
     /// A database error of the store in `dir`: SQLITE_FULL is the disk-full case (the
     /// transaction was rolled back: nothing changed); anything else stays a database error.
@@ -159,5 +223,115 @@ impl From<rusqlite::Error> for SyncError {
     /// Where no store folder is at hand (`?` on a query): the default store's.
     fn from(e: rusqlite::Error) -> SyncError {
         SyncError::database(e, &kyso_keys::home::kyso_home().join("store"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kyso_core::messages::{Lang, Problem, has, placeholders};
+
+    use super::*;
+
+    /// Every error renders in both languages from kyso-core's catalogue, each placeholder
+    /// filled.
+    #[test]
+    fn every_error_renders_in_both_languages() {
+        let io = || std::io::Error::other("x");
+        let file = || PathBuf::from("store");
+        let problems = crate::DocumentMeta::default().validate();
+        assert!(!problems.is_empty());
+        let errors = vec![
+            SyncError::ReadInput {
+                path: file(),
+                source: io(),
+            },
+            SyncError::DiskFull { path: file() },
+            SyncError::StoreIo {
+                path: file(),
+                source: io(),
+            },
+            SyncError::Database(rusqlite::Error::InvalidQuery),
+            SyncError::SchemaTooNew { found: 9, known: 3 },
+            SyncError::MetaSyntax {
+                path: file(),
+                detail: "x".into(),
+            },
+            SyncError::MetaInvalid {
+                path: file(),
+                problems,
+            },
+            SyncError::NotPdf { path: file() },
+            SyncError::NotConfigured,
+            SyncError::InsecureUrl {
+                url: "http://x".into(),
+            },
+            SyncError::Config {
+                path: "c.toml".into(),
+                detail: "x".into(),
+            },
+            SyncError::NotLoggedIn {
+                client_id: "c".into(),
+            },
+            SyncError::InvalidClient,
+            SyncError::Keychain(kyso_keys::KeyError::KeychainLocked { detail: "x".into() }),
+            SyncError::Settings(kyso_core::settings::SettingsError::Value {
+                key: "k".into(),
+                detail: "x".into(),
+            }),
+            SyncError::Unreachable { detail: "x".into() },
+            SyncError::Server {
+                status: 500,
+                code: "oops".into(),
+                message: "x".into(),
+                retry_after: None,
+            },
+            SyncError::BadAnswer { detail: "x".into() },
+            SyncError::NotFound {
+                what: "outbox",
+                id: "7".into(),
+            },
+            SyncError::Busy,
+            SyncError::NotCancellable { id: 7 },
+            SyncError::Edxml(crate::edxml::EdxmlError {
+                code: "EDXML_SYNTAX",
+                message: "x".into(),
+            }),
+        ];
+        for e in &errors {
+            let p = Problem::of(e);
+            for lang in Lang::ALL {
+                assert!(has(lang, &p.code), "{}: no {lang} text", p.code);
+                let text = p.message(lang);
+                assert!(placeholders(&text).is_empty(), "{}: {text}", p.code);
+            }
+        }
+    }
+
+    /// The metadata problems take their texts from the catalogue, in both languages.
+    #[test]
+    fn metadata_problems_are_said_in_both_languages() {
+        let meta = crate::DocumentMeta {
+            priority: 9,
+            promulgation_date: "20/11/2026".into(),
+            ..Default::default()
+        };
+        let problems = meta.validate();
+        let date = problems
+            .iter()
+            .find(|p| p.code == "META_DATE")
+            .expect("META_DATE");
+        assert!(date.message_vi.contains("“20/11/2026” không phải là ngày"));
+        assert!(date.message_en.contains("“20/11/2026” is not a date"));
+        let priority = problems
+            .iter()
+            .find(|p| p.field == "priority")
+            .expect("priority");
+        assert!(priority.message_vi.contains("hỏa tốc"), "{priority:?}");
+        assert!(priority.message_en.contains("express"), "{priority:?}");
+        let missing = problems
+            .iter()
+            .find(|p| p.code == "META_MISSING")
+            .expect("META_MISSING");
+        assert_eq!(missing.message_vi, "chưa có giá trị");
     }
 }

@@ -226,25 +226,13 @@ impl DocumentMeta {
         if !self.document_type.trim().is_empty()
             && !self.document_type.chars().all(|c| c.is_ascii_digit())
         {
-            problems.push(bad_code(
-                "document_type",
-                "phải là mã số loại văn bản",
-                "must be the numeric document type code",
-            ));
+            problems.push(bad_code("document_type", "meta.code_value.document_type"));
         }
         if usize::from(self.priority) >= PRIORITIES.len() {
-            problems.push(bad_code(
-                "priority",
-                "phải là 0 (thường), 1 (khẩn), 2 (thượng khẩn), 3 (hỏa tốc) hoặc 4 (hỏa tốc hẹn giờ)",
-                "must be 0 (normal), 1 (urgent), 2 (very urgent), 3 (express) or 4 (timed express)",
-            ));
+            problems.push(bad_code("priority", "meta.code_value.priority"));
         }
         if self.steering_type > 2 {
-            problems.push(bad_code(
-                "steering_type",
-                "phải là 0, 1 hoặc 2",
-                "must be 0, 1 or 2",
-            ));
+            problems.push(bad_code("steering_type", "meta.code_value.steering_type"));
         }
         if let Some(reply) = &self.response_for {
             if !is_organ_id(&reply.organ_id) {
@@ -303,47 +291,34 @@ fn check_date(problems: &mut Vec<FieldProblem>, field: &str, value: &str) {
     if value.trim().is_empty() {
         problems.push(missing(field));
     } else if parse_date(value).is_none() {
-        problems.push(FieldProblem {
-            field: field.to_string(),
-            code: "META_DATE",
-            message_vi: format!(
-                "\"{value}\" không phải là ngày dạng năm-tháng-ngày (vd. 2026-11-20)"
-            ),
-            message_en: format!(
-                "\"{value}\" is not a date written year-month-day (e.g. 2026-11-20)"
-            ),
-        });
+        problems.push(problem(field, "META_DATE", "META_DATE", value));
     }
 }
 
 fn missing(field: &str) -> FieldProblem {
-    FieldProblem {
-        field: field.to_string(),
-        code: "META_MISSING",
-        message_vi: "chưa có giá trị".to_string(),
-        message_en: "is missing".to_string(),
-    }
+    problem(field, "META_MISSING", "META_MISSING", "")
 }
 
 fn bad_organ_id(field: &str, value: &str) -> FieldProblem {
-    FieldProblem {
-        field: field.to_string(),
-        code: "META_ORGAN_ID",
-        message_vi: format!(
-            "\"{value}\" không phải là mã định danh cơ quan theo QĐ 20/2020/QĐ-TTg (vd. 000.00.00.G22)"
-        ),
-        message_en: format!(
-            "\"{value}\" is not an agency code under QĐ 20/2020/QĐ-TTg (e.g. 000.00.00.G22)"
-        ),
-    }
+    problem(field, "META_ORGAN_ID", "META_ORGAN_ID", value)
 }
 
-fn bad_code(field: &str, vi: &str, en: &str) -> FieldProblem {
+/// A numeric code field out of its range; `key` is the catalogue's text saying which values
+/// it takes (`meta.code_value.priority`…).
+fn bad_code(field: &str, key: &str) -> FieldProblem {
+    problem(field, "META_CODE_VALUE", key, "")
+}
+
+/// A problem whose texts are the catalogue's `key` in both languages, with `{value}` (the
+/// value found) and `{field}`.
+fn problem(field: &str, code: &'static str, key: &str, value: &str) -> FieldProblem {
+    use kyso_core::messages::{Lang, text};
+    let params = [("field", field), ("value", value)];
     FieldProblem {
         field: field.to_string(),
-        code: "META_CODE_VALUE",
-        message_vi: vi.to_string(),
-        message_en: en.to_string(),
+        code,
+        message_vi: text(Lang::Vi, key, &params),
+        message_en: text(Lang::En, key, &params),
     }
 }
 

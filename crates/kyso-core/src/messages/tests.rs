@@ -16,7 +16,10 @@ fn both_files_parse_as_flat_objects_of_strings() {
     for (name, json) in [("vi.json", VI_JSON), ("en.json", EN_JSON)] {
         let parsed = parse_catalogue(json);
         assert!(parsed.is_ok(), "{name}: {parsed:?}");
-        assert!(parsed.is_ok_and(|c| c.len() > 100), "{name} is nearly empty");
+        assert!(
+            parsed.is_ok_and(|c| c.len() > 100),
+            "{name} is nearly empty"
+        );
     }
 }
 
@@ -46,7 +49,10 @@ fn vietnamese_and_english_have_the_same_keys_texts_and_placeholders() {
             "{key}: the placeholders differ between vi and en"
         );
         // The English cause is shown beside the text, never inside it (docs/decisions.md).
-        assert!(!placeholders(vi_text).contains("detail"), "{key} places {{detail}}");
+        assert!(
+            !placeholders(vi_text).contains("detail"),
+            "{key} places {{detail}}"
+        );
     }
 }
 
@@ -88,7 +94,10 @@ fn text_fills_placeholders_and_falls_back_to_the_key() {
         text(Lang::En, "P12_WRONG_PASSWORD", &[("file", "a.p12")]),
         "The password of the certificate file a.p12 is wrong."
     );
-    assert_eq!(text(Lang::En, "NO_SUCH_KEY_AT_ALL", &[]), "NO_SUCH_KEY_AT_ALL");
+    assert_eq!(
+        text(Lang::En, "NO_SUCH_KEY_AT_ALL", &[]),
+        "NO_SUCH_KEY_AT_ALL"
+    );
     assert!(!has(Lang::Vi, "NO_SUCH_KEY_AT_ALL"));
     assert_eq!(fill("{a} {b} {} {A} {", &[("a", "1")]), "1 {b} {} {A} {");
     assert_eq!(
@@ -256,8 +265,12 @@ fn every_error_renders_in_both_languages() {
                 path: "a.p12".into(),
                 source: io(),
             },
-            KeyError::NotPkcs12 { source_name: name() },
-            KeyError::WrongPassword { source_name: name() },
+            KeyError::NotPkcs12 {
+                source_name: name(),
+            },
+            KeyError::WrongPassword {
+                source_name: name(),
+            },
             KeyError::Malformed {
                 source_name: name(),
                 detail: "x".into(),
@@ -266,8 +279,12 @@ fn every_error_renders_in_both_languages() {
                 source_name: name(),
                 detail: "x".into(),
             },
-            KeyError::NoPrivateKey { source_name: name() },
-            KeyError::NoMatchingCertificate { source_name: name() },
+            KeyError::NoPrivateKey {
+                source_name: name(),
+            },
+            KeyError::NoMatchingCertificate {
+                source_name: name(),
+            },
             KeyError::UnsupportedKey {
                 source_name: name(),
                 algorithm: "EC".into(),
@@ -494,10 +511,14 @@ fn every_error_renders_in_both_languages() {
         path: file(),
         source,
     }));
-    core.extend(failures().into_iter().map(|source| crate::Error::Appearance {
-        path: file(),
-        source,
-    }));
+    core.extend(
+        failures()
+            .into_iter()
+            .map(|source| crate::Error::Appearance {
+                path: file(),
+                source,
+            }),
+    );
     core.extend(
         settings()
             .into_iter()

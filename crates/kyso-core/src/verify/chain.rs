@@ -107,14 +107,18 @@ pub fn build(
             None => {
                 if current.is_self_issued() && signed.verify_with(&current) == SignatureCheck::Valid
                 {
-                    reasons.push(Reason::new(
-                        "CHAIN_UNTRUSTED_ROOT",
-                        Severity::Indeterminate,
-                        format!(
-                            "the {what} chain ends at {}, which is not a trusted root",
-                            current.subject
-                        ),
-                    ));
+                    reasons.push(
+                        Reason::new(
+                            "CHAIN_UNTRUSTED_ROOT",
+                            Severity::Indeterminate,
+                            format!(
+                                "the {what} chain ends at {}, which is not a trusted root",
+                                current.subject
+                            ),
+                        )
+                        .with_param("subject", &current.subject)
+                        .with_advice(ADVICE_TRUST_ROOT),
+                    );
                 } else if let Some(a) = unsupported {
                     reasons.push(Reason::new(
                         "UNSUPPORTED_ALGORITHM",
@@ -172,6 +176,8 @@ pub fn issuer_missing(last: &CertificateInfo) -> Reason {
 
 /// The advice when the missing issuer is likely a root: add it as a trust anchor.
 pub const ADVICE_TRUST_ANCHOR: &str = "advice.trust_add_anchor";
+/// The advice when the chain ends at a root that is not trusted: trust it, if it should be.
+pub const ADVICE_TRUST_ROOT: &str = "advice.trust_add_root";
 /// The advice when the missing issuer is likely an intermediate CA: store it as one.
 pub const ADVICE_TRUST_INTERMEDIATE: &str = "advice.trust_add_intermediate";
 
@@ -294,9 +300,15 @@ mod tests {
         let vi = r.advice_text(Lang::Vi).unwrap_or_default();
         let first = vi.find("`kyso trust add TỆP`");
         let other = vi.find("--intermediate");
-        assert!(vi.contains("CN=Kyso Test Root CA") && vi.contains("CA gốc"), "{vi}");
+        assert!(
+            vi.contains("CN=Kyso Test Root CA") && vi.contains("CA gốc"),
+            "{vi}"
+        );
         assert!(first.is_some() && other.is_some() && first < other, "{vi}");
         let en = r.advice_text(Lang::En).unwrap_or_default();
-        assert!(en.contains("root CA") && en.contains("trust anchor"), "{en}");
+        assert!(
+            en.contains("root CA") && en.contains("trust anchor"),
+            "{en}"
+        );
     }
 }
