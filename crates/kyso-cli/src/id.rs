@@ -222,7 +222,7 @@ fn source_kind(source: &Source) -> String {
 /// One `label: value` line of `kyso id show`, the labels aligned in either language.
 fn show_line(key: &str, value: impl std::fmt::Display) {
     let label = format!("{}:", t(key));
-    println!("{label:<15}{value}");
+    println!("{label:<16}{value}");
 }
 
 fn print_identity(i: &Identity, is_default: bool, json: bool) {

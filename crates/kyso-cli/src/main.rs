@@ -252,7 +252,7 @@ fn info(args: InfoArgs) -> u8 {
 /// One `label: value` line of `kyso info`, the labels aligned in either language.
 fn info_line(key: &str, value: impl std::fmt::Display) {
     let label = format!("{}:", ui::t(key));
-    println!("{label:<14}{value}");
+    println!("{label:<16}{value}");
 }
 
 fn print_info(info: &kyso_core::DocumentInfo) {

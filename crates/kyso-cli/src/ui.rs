@@ -129,7 +129,7 @@ mod tests {
 
     use kyso_core::messages::{Lang, has};
 
-    /// The `"cli.…"` keys written whole in the CLI's sources.
+    /// The catalogue keys under `cli.` written whole (quoted) in the CLI's sources.
     fn keys_in_sources() -> BTreeSet<String> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut keys = BTreeSet::new();
