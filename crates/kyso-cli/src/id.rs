@@ -363,6 +363,7 @@ fn import(
         key,
         label,
         pin.as_ref().map(|p| p.as_str()),
+        time::OffsetDateTime::now_utc().unix_timestamp(),
     ) {
         Ok(i) => {
             let is_default = Registry::load()

@@ -431,6 +431,23 @@ fn vault_failures_are_coded() {
         .collect();
     assert!(stored.is_empty(), "stored: {stored:?}");
 
+    // A certificate that expired cannot sign: refused at import, not at the first signature.
+    let expired = f.pki.join("expired.p12");
+    let out = h.kyso(&[
+        "id",
+        "import",
+        expired.to_str().unwrap(),
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+    assert_code(&out, "CERT_EXPIRED");
+    let listed = h.kyso(&["id", "list", "--json"]);
+    assert!(
+        !text(&listed).contains("Phạm Văn Dũng"),
+        "nothing imported: {}",
+        text(&listed)
+    );
+
     // Wrong PIN, missing PIN.
     let with_pin = h.import("signer-3072.p12", &["--pin"], &[("KYSO_PIN", "2468")]);
     let pin_id = with_pin["id"].as_str().unwrap();

@@ -279,6 +279,11 @@ pub fn new_id() -> String {
 
 /// Imports a .p12 into the vault. The .p12 password is used once and never stored. The
 /// keychain entry is written first: when no keychain is reachable nothing is stored at all.
+///
+/// A certificate that could never sign is refused at once rather than at the first
+/// signature: expired at `now_unix` (`CERT_EXPIRED`), without a signing key usage
+/// (`CERT_KEY_USAGE`), or with a weak key (`CERT_WEAK_KEY`). One not valid yet may be
+/// imported ahead of its start.
 pub fn import_p12(
     p12_bytes: &[u8],
     password: &str,
@@ -286,9 +291,14 @@ pub fn import_p12(
     key_index: Option<usize>,
     label: Option<&str>,
     pin: Option<&str>,
+    now_unix: i64,
 ) -> Result<Identity, KeyError> {
     let signer = Pkcs12Signer::from_bytes_with_key(p12_bytes, password, source_name, key_index)?;
     let cert = signer.certificate_info().clone();
+    match crate::check_certificate_usable(&cert, now_unix) {
+        Ok(_) | Err(KeyError::CertNotYetValid { .. }) => {}
+        Err(e) => return Err(e),
+    }
     let _lock = lock_registry()?;
     let mut registry = Registry::load()?;
     let source = Source::Vault { pin: pin.is_some() };

@@ -54,8 +54,16 @@ fn two_key_p12_choose_one_import_open_sign_remove() {
 
     // SAFETY: the only test of this binary; set before any thread is started by it.
     unsafe { std::env::set_var("KYSO_HOME", tmp.path().join("home")) };
+    // A certificate that could not sign any more is refused, and nothing is stored.
+    let validity = chosen.certificate_info().clone();
+    let late = validity.not_after + 1;
+    let refused =
+        identity::import_p12(&bytes, "pw", "two.p12", Some(2), None, None, late).unwrap_err();
+    assert_eq!(refused.code(), "CERT_EXPIRED");
+    assert!(Registry::load().unwrap().identities.is_empty());
+    let now = validity.not_before + 60;
     let identity =
-        identity::import_p12(&bytes, "pw", "two.p12", Some(2), Some("Bình"), None).unwrap();
+        identity::import_p12(&bytes, "pw", "two.p12", Some(2), Some("Bình"), None, now).unwrap();
     assert_eq!(identity.subject, chosen_subject);
     assert_eq!(
         Registry::load().unwrap().default.as_deref(),
