@@ -9,6 +9,7 @@
 //! and only inward. Each is held in a zeroizing string, has no `Serialize` impl (so it cannot
 //! be sent back), and `Debug` redacts it. Private keys never cross.
 
+use kyso_core::messages::{Coded, Lang, Problem};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use zeroize::Zeroizing;
@@ -117,17 +118,23 @@ impl From<kyso_core::SignOutcome> for SignResult {
             bytes_written: o.bytes_written,
             level: o.level.name().to_owned(),
             target_level: o.target_level.name().to_owned(),
-            shortfall: o.shortfall.map(|s| ErrorDto::new(&s.code, s.message)),
+            shortfall: o.shortfall.map(|s| ErrorDto::from(s.problem())),
         }
     }
 }
 
-/// An error as the UI sees it: a stable code (the UI maps it to Vietnamese and
-/// English text) and the engine's English message (names the file and cause).
+/// An error as the UI sees it: its stable code, what it says in each language (rendered
+/// from the one catalogue, `kyso_core::messages`, that the CLI uses too), and the engine's
+/// English text (names the file and the cause; shown beside, searchable).
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDto {
     pub code: String,
+    /// The catalogue's Vietnamese text, with the error's values (the file, the subject…).
+    pub vi: String,
+    /// The catalogue's English text.
+    pub en: String,
+    /// The error's own English text: the cause in detail.
     pub message: String,
     /// For `META_INVALID`: every problem of the metadata, each naming its field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,10 +143,33 @@ pub struct ErrorDto {
 }
 
 impl ErrorDto {
+    /// An error the shell finds itself: the catalogue's text of `code`, `message` beside it.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self::from(Problem::new(code, Vec::new(), message))
+    }
+
+    /// An error the shell finds itself about `file` (named first when the text does not).
+    pub fn about_file(code: &str, file: &std::path::Path, message: impl Into<String>) -> Self {
+        Self::from(Problem::new(
+            code,
+            vec![("file", file.display().to_string())],
+            message,
+        ))
+    }
+
+    /// An error of one of the engine's error types, with its values.
+    pub fn of(e: &impl Coded) -> Self {
+        Self::from(Problem::of(e))
+    }
+}
+
+impl From<Problem> for ErrorDto {
+    fn from(p: Problem) -> Self {
         Self {
-            code: code.to_owned(),
-            message: message.into(),
+            vi: p.message(Lang::Vi),
+            en: p.message(Lang::En),
+            code: p.code,
+            message: p.english,
             problems: None,
         }
     }
@@ -147,13 +177,13 @@ impl ErrorDto {
 
 impl From<kyso_core::Error> for ErrorDto {
     fn from(e: kyso_core::Error) -> Self {
-        Self::new(e.code(), e.to_string())
+        Self::of(&e)
     }
 }
 
 impl From<kyso_keys::KeyError> for ErrorDto {
     fn from(e: kyso_keys::KeyError) -> Self {
-        Self::new(e.code(), e.to_string())
+        Self::of(&e)
     }
 }
 
@@ -174,9 +204,8 @@ impl From<kyso_sync::SyncError> for ErrorDto {
             _ => None,
         };
         Self {
-            code: e.code().to_owned(),
-            message: e.to_string(),
             problems,
+            ..Self::of(&e)
         }
     }
 }
@@ -615,7 +644,15 @@ pub struct ReasonDto {
     pub code: String,
     /// `info`, `indeterminate`, `altered` or `invalid`.
     pub severity: String,
-    pub text_vi: String,
+    /// The reason in each language, from the catalogue (with its values: the issuer…).
+    pub vi: String,
+    pub en: String,
+    /// What to do about it, when there is a fix (`kyso trust add`…), in each language.
+    #[ts(optional)]
+    pub advice_vi: Option<String>,
+    #[ts(optional)]
+    pub advice_en: Option<String>,
+    /// The engine's English detail.
     pub detail: String,
 }
 
@@ -677,7 +714,10 @@ fn reason_dto(r: &kyso_core::verify::report::Reason) -> ReasonDto {
     ReasonDto {
         code: r.code.to_owned(),
         severity,
-        text_vi: kyso_core::verify::report::reason_vi(r.code).to_owned(),
+        vi: r.message(Lang::Vi),
+        en: r.message(Lang::En),
+        advice_vi: r.advice_text(Lang::Vi),
+        advice_en: r.advice_text(Lang::En),
         detail: r.detail.clone(),
     }
 }
@@ -808,10 +848,15 @@ pub struct SettingsDto {
     pub signature_image: Option<String>,
     #[ts(optional)]
     pub seal_image: Option<String>,
+    /// The first-run screen was finished or skipped.
+    pub welcomed: bool,
+    /// The language of the window: `vi` or `en` (`ui.lang`, shared with the `kyso` command).
+    pub lang: String,
 }
 
-/// Change one setting (`kyso config set` keys, plus `desktop.output-folder`); `identityId`
-/// for those kept per identity (signing.level, appearance.image, appearance.seal).
+/// Change one setting (`kyso config set` keys, plus `desktop.output-folder` and
+/// `desktop.welcomed`); `identityId` for those kept per identity (signing.level,
+/// appearance.image, appearance.seal).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingRequest {

@@ -41,8 +41,9 @@ impl Files {
     pub fn check(&self, path: &str) -> Result<PathBuf, ErrorDto> {
         let given = Path::new(path);
         let canonical = given.canonicalize().map_err(|e| {
-            ErrorDto::new(
+            ErrorDto::about_file(
                 "INPUT_UNREADABLE",
+                given,
                 format!("{path}: cannot read the file: {e}"),
             )
         })?;
@@ -54,8 +55,9 @@ impl Files {
         if known {
             Ok(canonical)
         } else {
-            Err(ErrorDto::new(
+            Err(ErrorDto::about_file(
                 codes::FILE_NOT_CHOSEN,
+                given,
                 format!(
                     "{path}: this file was not chosen in Kyso (pick it or drop it on the window)"
                 ),
@@ -245,8 +247,9 @@ pub fn read_range(path: &Path, begin: u64, end: u64) -> Result<Vec<u8>, ErrorDto
     use std::io::{Read, Seek, SeekFrom};
     const MAX_RANGE: u64 = 16 << 20;
     let unreadable = |e: std::io::Error| {
-        ErrorDto::new(
+        ErrorDto::about_file(
             "INPUT_UNREADABLE",
+            path,
             format!("{}: cannot read the file: {e}", path.display()),
         )
     };

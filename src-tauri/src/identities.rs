@@ -99,6 +99,7 @@ pub async fn identity_import(
             None,
             non_empty(&request.label).as_deref(),
             pin,
+            time::OffsetDateTime::now_utc().unix_timestamp(),
         )?;
         identities(&signers)
     })
@@ -151,8 +152,9 @@ pub async fn identity_export(
             return Ok(None);
         };
         std::fs::write(&target, pem).map_err(|e| {
-            ErrorDto::new(
+            ErrorDto::about_file(
                 "OUTPUT_UNWRITABLE",
+                &target,
                 format!("{}: cannot write the certificate: {e}", target.display()),
             )
         })?;

@@ -5,7 +5,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kyso_core::settings::{AppearanceSettings, ConfigFile, SettingsError, SigningSettings};
+use kyso_core::messages::Lang;
+use kyso_core::settings::{
+    AppearanceSettings, ConfigFile, SettingsError, SigningSettings, UiSettings,
+};
 use kyso_core::timestamp::TsaSettings;
 use kyso_core::{TrustKind, TrustStore};
 use serde::{Deserialize, Serialize};
@@ -22,6 +25,9 @@ struct DesktopSettings {
     /// Signed copies go here (`<stem>.signed.pdf`); None: beside their input.
     #[serde(skip_serializing_if = "Option::is_none")]
     output_folder: Option<PathBuf>,
+    /// The first-run screen was finished or skipped: the window opens on "Ký số".
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    welcomed: bool,
 }
 
 const SECTION: &str = "desktop";
@@ -31,7 +37,7 @@ fn home() -> PathBuf {
 }
 
 fn settings_error(e: SettingsError) -> ErrorDto {
-    ErrorDto::new(e.code(), e.to_string())
+    ErrorDto::of(&e)
 }
 
 fn desktop_settings() -> Result<DesktopSettings, ErrorDto> {
@@ -61,16 +67,24 @@ fn snapshot() -> Result<SettingsDto, ErrorDto> {
         }
         Err(_) => false,
     };
+    let desktop = desktop_settings()?;
+    // As the `kyso` command chooses: KYSO_LANG, then `ui.lang`, then Vietnamese (never the
+    // system's locale).
+    let lang = std::env::var("KYSO_LANG")
+        .ok()
+        .and_then(|l| Lang::parse(&l))
+        .or(UiSettings::load(&home).map_err(settings_error)?.lang)
+        .unwrap_or_default();
     Ok(SettingsDto {
+        lang: lang.code().to_owned(),
         exchange_url: sync.exchange.url.clone(),
         client_id: sync.exchange.client_id.clone(),
         logged_in,
         tsa_urls: tsa.urls,
         level: level.name().to_owned(),
         require_timestamp: sync.sync.require_timestamp,
-        output_folder: desktop_settings()?
-            .output_folder
-            .map(|p| p.display().to_string()),
+        output_folder: desktop.output_folder.map(|p| p.display().to_string()),
+        welcomed: desktop.welcomed,
         signature_image: appearance.image.map(|p| p.display().to_string()),
         seal_image: appearance.seal.map(|p| p.display().to_string()),
     })
@@ -89,14 +103,29 @@ pub async fn settings_set(request: SettingRequest) -> Result<SettingsDto, ErrorD
         let home = home();
         let key = request.key.as_str();
         let identity = request.identity_id.as_deref();
-        if key == "desktop.output-folder" {
+        if let Some(name) = key.strip_prefix("desktop.") {
             let mut file = ConfigFile::load(&home).map_err(settings_error)?;
             let mut desktop: DesktopSettings =
                 file.section(&home, SECTION).map_err(settings_error)?;
-            desktop.output_folder = match request.value.trim() {
-                "" => None,
-                folder => Some(PathBuf::from(folder)),
-            };
+            let value = request.value.trim();
+            match name {
+                "output-folder" if value.is_empty() => desktop.output_folder = None,
+                "output-folder" => desktop.output_folder = Some(PathBuf::from(value)),
+                "welcomed" => {
+                    desktop.welcomed = value.parse().map_err(|_| {
+                        settings_error(SettingsError::Value {
+                            key: key.to_owned(),
+                            detail: "true or false".into(),
+                        })
+                    })?
+                }
+                _ => {
+                    return Err(settings_error(SettingsError::Value {
+                        key: key.to_owned(),
+                        detail: "unknown setting (desktop.output-folder, desktop.welcomed)".into(),
+                    }));
+                }
+            }
             file.set_section(SECTION, &desktop);
             file.save(&home).map_err(settings_error)?;
         } else if key.starts_with("appearance.") {
@@ -112,6 +141,10 @@ pub async fn settings_set(request: SettingRequest) -> Result<SettingsDto, ErrorD
             s.set(key, &request.value, identity)
                 .map_err(settings_error)?;
             s.save(&home).map_err(settings_error)?;
+        } else if key.starts_with("ui.") {
+            let mut u = UiSettings::load(&home).map_err(settings_error)?;
+            u.set(key, &request.value).map_err(settings_error)?;
+            u.save(&home).map_err(settings_error)?;
         } else if key.starts_with("tsa.") {
             let mut t = TsaSettings::load(&home).map_err(settings_error)?;
             t.set(key, &request.value).map_err(settings_error)?;
@@ -195,7 +228,7 @@ pub async fn trust_add(
             };
             TrustStore::default_location()
                 .add_file(&path, kind)
-                .map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+                .map_err(|e| ErrorDto::of(&e))?;
             Ok(())
         })
         .await?;
@@ -209,7 +242,7 @@ pub async fn trust_remove(id: String) -> Result<Vec<TrustEntryDto>, ErrorDto> {
     blocking(move || {
         TrustStore::default_location()
             .remove(&id)
-            .map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+            .map_err(|e| ErrorDto::of(&e))?;
         Ok(())
     })
     .await?;

@@ -62,8 +62,7 @@ fn appearance_request(
         .template
         .parse()
         .map_err(|e: String| ErrorDto::new("APPEARANCE_INCOMPLETE", e))?;
-    let settings =
-        AppearanceSettings::load(&home()).map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+    let settings = AppearanceSettings::load(&home()).map_err(|e| ErrorDto::of(&e))?;
     let mut request = AppearanceRequest::new(template);
     request.image = non_empty(&dto.image).map(PathBuf::from);
     request.seal = non_empty(&dto.seal).map(PathBuf::from);
@@ -148,7 +147,7 @@ pub async fn sign_batch(
         let identity = request.identity_id.as_deref();
         let home = home();
         let target = kyso_core::settings::target_level(&home, identity, false)
-            .map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+            .map_err(|e| ErrorDto::of(&e))?;
         let tsa_app = app.clone();
         let context = if target.needs_timestamp() {
             UpgradeContext::from_settings(&home, &[], move |p| {

@@ -16,7 +16,7 @@ fn verify(path: &std::path::Path) -> Result<kyso_core::VerifyReport, ErrorDto> {
         fetcher: Some(Arc::new(kyso_core::verify::HttpFetcher::default())),
         ..kyso_core::VerifyOptions::offline(time::OffsetDateTime::now_utc().unix_timestamp())
     };
-    kyso_core::verify_file(path, &options).map_err(|e| ErrorDto::new(e.code(), e.to_string()))
+    kyso_core::verify_file(path, &options).map_err(|e| ErrorDto::of(&e))
 }
 
 /// Verifies every signature of the document.

@@ -2,6 +2,7 @@
 // generated from src-tauri/src/dto.rs; never edit them by hand. Every decision (signing,
 // placement, verification, sync) is the core's: these only carry requests and answers.
 import { invoke } from "@tauri-apps/api/core";
+import { catalogueText } from "./i18n";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   DocumentDto,
@@ -65,6 +66,11 @@ export function openDocument(path: string): Promise<void> {
 
 export function revealDocument(path: string): Promise<void> {
   return invoke<void>("reveal_document", { path });
+}
+
+/** The first run's sample document, copied into the user's Kyso folder and chosen. */
+export function sampleDocument(): Promise<DocumentDto> {
+  return invoke<DocumentDto>("sample_document");
 }
 
 /** PDFs dropped on the window. */
@@ -232,12 +238,17 @@ function isProblem(p: unknown): p is FieldProblemDto {
 /** Normalise whatever a rejected invoke gave us into an ErrorDto. */
 export function toErrorDto(e: unknown): ErrorDto {
   if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
-    const { code, message, problems } = e as Record<string, unknown>;
+    const { code, message, vi, en, problems } = e as Record<string, unknown>;
     if (typeof code === "string" && typeof message === "string") {
-      return Array.isArray(problems) && problems.every(isProblem)
-        ? { code, message, problems }
-        : { code, message };
+      const worded = {
+        code,
+        message,
+        vi: typeof vi === "string" ? vi : catalogueText("vi", code),
+        en: typeof en === "string" ? en : catalogueText("en", code),
+      };
+      return Array.isArray(problems) && problems.every(isProblem) ? { ...worded, problems } : worded;
     }
   }
-  return { code: "DESKTOP_IPC", message: e instanceof Error ? e.message : String(e) };
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: "DESKTOP_IPC", message, vi: catalogueText("vi", "DESKTOP_IPC"), en: catalogueText("en", "DESKTOP_IPC") };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import vi from "../i18n/vi.json";
 import en from "../i18n/en.json";
-import { describeError, errorText, format, translate, type Dict, type Lang } from "./i18n";
+import { CATALOGUE, catalogueText, errorLines, format, translate, type Dict, type Lang } from "./i18n";
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -48,19 +48,24 @@ describe("translate", () => {
   });
 });
 
-describe("error texts", () => {
-  it("uses the specific Vietnamese text for a known code", () => {
-    const d = describeError("PDF_NOT_A_PDF", "input.txt: not a PDF (no %PDF- header)");
-    expect(d.specific).toBe(true);
-    expect(d.vi).toBe(vi["errors.PDF_NOT_A_PDF"]);
-    expect(d.en).toBe("input.txt: not a PDF (no %PDF- header)");
+describe("the catalogue of messages (shared with the kyso command)", () => {
+  it("words a code in both languages, with its values", () => {
+    expect(catalogueText("vi", "DESKTOP_IPC")).toBe(CATALOGUE.vi["DESKTOP_IPC"]);
+    expect(catalogueText("en", "DESKTOP_IPC")).toBe(CATALOGUE.en["DESKTOP_IPC"]);
+    expect(catalogueText("vi", "DESKTOP_IPC")).not.toBe(catalogueText("en", "DESKTOP_IPC"));
   });
 
-  it("uses the generic Vietnamese sentence (with the code) plus the English message otherwise", () => {
-    const d = describeError("CMS_SOMETHING_NEW", "something broke");
-    expect(d.specific).toBe(false);
-    expect(d.vi).toContain("CMS_SOMETHING_NEW");
-    expect(d.en).toBe("something broke");
-    expect(errorText("en", "CMS_SOMETHING_NEW")).toBeUndefined();
+  it("an unknown code is shown as itself, never blank", () => {
+    expect(catalogueText("vi", "CMS_SOMETHING_NEW")).toBe("CMS_SOMETHING_NEW");
+  });
+
+  it("the window's language comes first", () => {
+    const error = { vi: "Mật khẩu không đúng", en: "The password is wrong" };
+    expect(errorLines(error, "vi")).toEqual({ first: error.vi, second: error.en });
+    expect(errorLines(error, "en")).toEqual({ first: error.en, second: error.vi });
+  });
+
+  it("no error text is kept in the UI's own files (one catalogue)", () => {
+    expect(Object.keys(vi).filter((k) => k.startsWith("errors."))).toEqual([]);
   });
 });

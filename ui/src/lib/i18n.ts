@@ -35,29 +35,22 @@ export function translate(
   return format(text, params);
 }
 
-/**
- * Text for an error code in `lang`, or `undefined` when this language has no
- * specific text for it (the caller then shows the generic sentence plus the
- * engine's English message). No fallback across languages here on purpose.
- */
-export function errorText(
-  lang: Lang,
-  code: string,
-  dicts: Record<Lang, Dict> = DICTS,
-): string | undefined {
-  return dicts[lang][`errors.${code}`];
+// The one catalogue of messages, shared with the `kyso` command (crates/kyso-core/messages):
+// every stable error code and verification reason, in both languages. Errors from Rust
+// arrive already worded from it (`ErrorDto.vi`, `.en`); the UI uses it directly only for
+// errors it finds itself (the IPC failing).
+import catalogueVi from "../../../crates/kyso-core/messages/vi.json";
+import catalogueEn from "../../../crates/kyso-core/messages/en.json";
+
+export const CATALOGUE: Record<Lang, Dict> = { vi: catalogueVi, en: catalogueEn };
+
+/** The catalogue's text of `code` in `lang` with its values; the code itself if unknown. */
+export function catalogueText(lang: Lang, code: string, params: Record<string, string> = {}): string {
+  const template = CATALOGUE[lang][code] ?? CATALOGUE[lang === "vi" ? "en" : "vi"][code];
+  return template === undefined ? code : format(template, params);
 }
 
-/** Both-language view of an error, as the result panel shows it. */
-export function describeError(
-  code: string,
-  englishMessage: string,
-  dicts: Record<Lang, Dict> = DICTS,
-): { vi: string; en: string; specific: boolean } {
-  const viText = errorText("vi", code, dicts);
-  return {
-    vi: viText ?? translate("vi", "errors.generic", { code }, dicts),
-    en: englishMessage,
-    specific: viText !== undefined,
-  };
+/** What an error says, in the window's language first, then the other one. */
+export function errorLines(error: { vi: string; en: string }, lang: Lang): { first: string; second: string } {
+  return lang === "vi" ? { first: error.vi, second: error.en } : { first: error.en, second: error.vi };
 }

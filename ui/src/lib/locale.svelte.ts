@@ -1,28 +1,24 @@
-// The current UI language as shared reactive state (Svelte 5 runes).
+// The current UI language as shared reactive state (Svelte 5 runes). It is the `ui.lang`
+// setting of KYSO_HOME/config.toml, shared with the `kyso` command: Vietnamese until the
+// official chooses English, whatever the system's locale.
+import { settingsSet } from "./api";
 import { DEFAULT_LANG, isLang, translate, type Lang } from "./i18n";
 
-const STORAGE_KEY = "kyso.lang";
+export const locale = $state<{ lang: Lang }>({ lang: DEFAULT_LANG });
 
-function initialLang(): Lang {
-  try {
-    const saved = globalThis.localStorage?.getItem(STORAGE_KEY);
-    if (isLang(saved)) return saved;
-  } catch {
-    // Storage may be unavailable; the default is fine.
-  }
-  return DEFAULT_LANG;
+/** Shows the window in `lang` (the settings as loaded say which). */
+export function applyLang(lang: string): void {
+  if (!isLang(lang)) return;
+  locale.lang = lang;
+  if (typeof document !== "undefined") document.documentElement.lang = lang;
 }
 
-export const locale = $state<{ lang: Lang }>({ lang: initialLang() });
-
+/** The official's choice: shown at once, and remembered in `ui.lang`. */
 export function setLang(lang: Lang): void {
-  locale.lang = lang;
-  try {
-    globalThis.localStorage?.setItem(STORAGE_KEY, lang);
-  } catch {
-    // Not persisted; still switched for this session.
-  }
-  if (typeof document !== "undefined") document.documentElement.lang = lang;
+  applyLang(lang);
+  settingsSet({ key: "ui.lang", value: lang }).catch(() => {
+    // Not remembered; still switched for this session.
+  });
 }
 
 /** Translate in the current language (reactive inside templates and $derived). */

@@ -2,10 +2,23 @@
 import type { FieldProblemDto } from "./FieldProblemDto";
 
 /**
- * An error as the UI sees it: a stable code (the UI maps it to Vietnamese and
- * English text) and the engine's English message (names the file and cause).
+ * An error as the UI sees it: its stable code, what it says in each language (rendered
+ * from the one catalogue, `kyso_core::messages`, that the CLI uses too), and the engine's
+ * English text (names the file and the cause; shown beside, searchable).
  */
-export type ErrorDto = { code: string, message: string, 
+export type ErrorDto = { code: string, 
+/**
+ * The catalogue's Vietnamese text, with the error's values (the file, the subject…).
+ */
+vi: string, 
+/**
+ * The catalogue's English text.
+ */
+en: string, 
+/**
+ * The error's own English text: the cause in detail.
+ */
+message: string, 
 /**
  * For `META_INVALID`: every problem of the metadata, each naming its field.
  */

@@ -8,4 +8,16 @@ export type ReasonDto = { code: string,
 /**
  * `info`, `indeterminate`, `altered` or `invalid`.
  */
-severity: string, textVi: string, detail: string, };
+severity: string, 
+/**
+ * The reason in each language, from the catalogue (with its values: the issuer…).
+ */
+vi: string, en: string, 
+/**
+ * What to do about it, when there is a fix (`kyso trust add`…), in each language.
+ */
+adviceVi?: string, adviceEn?: string, 
+/**
+ * The engine's English detail.
+ */
+detail: string, };

@@ -15,4 +15,12 @@ level: string, requireTimestamp: boolean,
 /**
  * Where signed copies go; absent: beside their input.
  */
-outputFolder?: string, signatureImage?: string, sealImage?: string, };
+outputFolder?: string, signatureImage?: string, sealImage?: string, 
+/**
+ * The first-run screen was finished or skipped.
+ */
+welcomed: boolean, 
+/**
+ * The language of the window: `vi` or `en` (`ui.lang`, shared with the `kyso` command).
+ */
+lang: string, };
