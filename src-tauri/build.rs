@@ -16,6 +16,7 @@ fn main() {
             "document_range",
             "open_document",
             "reveal_document",
+            "sample_document",
             "preview_signature",
             "sign_batch",
             "sign_cancel",

@@ -113,6 +113,36 @@ pub fn reveal_document(
     })
 }
 
+/// The sample document of the first run (assets/samples, made by
+/// scripts/make-sample-document.py): a one-page decision signed by "Nguyễn Văn An".
+const SAMPLE_PDF: &[u8] = include_bytes!("../../assets/samples/van-ban-mau.pdf");
+
+/// "Thử với văn bản mẫu": the sample document, copied into `KYSO_HOME/samples/` (the user's
+/// own copy to sign, never the app's), chosen and described.
+#[tauri::command]
+pub async fn sample_document(files: State<'_, Arc<Files>>) -> Result<DocumentDto, ErrorDto> {
+    let files = files.inner().clone();
+    blocking(move || {
+        let dir = kyso_keys::home::kyso_home().join("samples");
+        let path = dir.join("van-ban-mau.pdf");
+        let unwritable = |e: std::io::Error| {
+            ErrorDto::about_file(
+                "OUTPUT_UNWRITABLE",
+                &path,
+                format!("{}: cannot write the sample document: {e}", path.display()),
+            )
+        };
+        std::fs::create_dir_all(&dir).map_err(unwritable)?;
+        if std::fs::read(&path).ok().as_deref() != Some(SAMPLE_PDF) {
+            let out = kyso_core::output::OutputFile::create_next_to(&path).map_err(unwritable)?;
+            std::io::Write::write_all(&mut out.file(), SAMPLE_PDF).map_err(unwritable)?;
+            out.commit().map_err(unwritable)?;
+        }
+        Ok(files::describe(&files.allow(&path)))
+    })
+    .await
+}
+
 /// Runs `work` off the UI thread.
 pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ErrorDto> + Send + 'static,

@@ -64,6 +64,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::document_range,
             commands::open_document,
             commands::reveal_document,
+            commands::sample_document,
             signing::preview_signature,
             signing::sign_batch,
             signing::sign_cancel,

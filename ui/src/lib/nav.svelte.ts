@@ -3,7 +3,7 @@
 import { untrack } from "svelte";
 import type { DocumentDto } from "./bindings";
 
-export const SCREENS = ["sign", "clerk", "mailbox", "verify", "identities", "settings"] as const;
+export const SCREENS = ["welcome", "sign", "clerk", "mailbox", "verify", "identities", "settings"] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export const nav = $state<{ screen: Screen; handoff: DocumentDto | null }>({ screen: "sign", handoff: null });

@@ -60,4 +60,10 @@ export async function renderPage(
   return { width: unit.width, height: unit.height };
 }
 
+/** The scale at which page `n` is `width` pixels wide (at least 0.2). */
+export async function fitScale(doc: pdfjs.PDFDocumentProxy, n: number, width: number): Promise<number> {
+  const page = await doc.getPage(n);
+  return Math.max(0.2, width / page.getViewport({ scale: 1 }).width);
+}
+
 export type PdfDocument = pdfjs.PDFDocumentProxy;
