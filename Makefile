@@ -61,17 +61,15 @@ test-api:
 	$(BUILD_ALL)
 	scripts/check-api.sh target/debug/kyso-exchange
 
-## The real desktop app under Xvfb: it opens, then WebDriver signs a PDF through it, sends
-## it through the outbox to a real reference exchange, and signs with keychain identities.
+## The real desktop app under Xvfb: it opens, then WebDriver walks the journeys of
+## ui/e2e/app.e2e.mjs through it (first run, sign, verify, send, the clerk, a token, a batch,
+## offline then online, English, accessibility) against a real keyring, SoftHSM2, the
+## reference exchange and a TSA.
 test-desktop:
 	$(BUILD_ALL)
 	bash tests/pki/make-pki.sh $(PKI) && bash tests/corpus/make-corpus.sh $(CORPUS) $(PKI)
 	scripts/desktop-smoke.sh target/debug/kyso-desktop
-	KYSO_E2E_REQUIRE_SIGNING=1 KYSO_E2E_REQUIRE_EXCHANGE=1 KYSO_E2E_EXCHANGE_PKI=$(PKI) \
-	  KYSO_E2E_PDF=$(CORPUS)/reportlab-vi.pdf KYSO_E2E_P12=$(PKI)/signer-modern.p12 \
-	  KYSO_E2E_P12_WITH_PIN=$(PKI)/signer-3072.p12 \
-	  KYSO_E2E_P12_PASSWORD="$$(cat $(PKI)/p12-password.txt)" KYSO_E2E_SIGNER="Nguyễn Văn An" \
-	  scripts/desktop-e2e.sh target/debug/kyso-desktop
+	KYSO_E2E_PKI=$(PKI) KYSO_E2E_PDF=$(CORPUS)/reportlab-vi.pdf scripts/desktop-e2e.sh target/debug/kyso-desktop
 
 ## The fuzz targets still build with their own lock file (the long runs are `make fuzz`);
 ## early in `make test`, since a dependency added to a crate breaks it.

@@ -4,11 +4,12 @@
 #
 #   scripts/desktop-e2e.sh BINARY
 #
-# Optional env for a real signature: KYSO_E2E_PDF, KYSO_E2E_P12, KYSO_E2E_P12_PASSWORD; and
-# KYSO_E2E_EXCHANGE_PKI to send the signed PDF to a real reference exchange (needs the `kyso`
-# and `kyso-exchange` binaries next to BINARY).
+# Env: KYSO_E2E_PKI, the test PKI (tests/pki/make-pki.sh); KYSO_E2E_PDF, a PDF to sign;
+# optionally KYSO_E2E_PYHANKO (default: the repository's .venv). The `kyso` and
+# `kyso-exchange` binaries must be next to BINARY.
 # Needs: tauri-driver (cargo install tauri-driver --locked), WebKitWebDriver
-# (apt: webkit2gtk-driver), Xvfb, curl, node. Screenshots go to target/e2e/.
+# (apt: webkit2gtk-driver), Xvfb, curl, node, softhsm2, opensc (pkcs11-tool), openssl,
+# python3. Screenshots go to target/e2e/.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,16 +43,16 @@ if ! secrets_owned || ! printf probe | env -u DISPLAY timeout 10 \
   echo "e2e: the keyring did not start" >&2; cat "$WORK/keyring.log" >&2; exit 1
 fi
 
-# The send-to-exchange steps (KYSO_E2E_EXCHANGE_PKI: the test PKI whose root the exchange
-# trusts): the real reference exchange on loopback, and Kyso configured and logged in with
-# the CLI, as an administrator does (`make run` does the same).
-if [ -n "${KYSO_E2E_EXCHANGE_PKI:-}" ]; then
-  BIN_DIR="$(dirname "$BIN")"
-  for tool in "$BIN_DIR/kyso" "$BIN_DIR/kyso-exchange"; do
-    command -v "$tool" >/dev/null || { echo "e2e: missing $tool" >&2; exit 2; }
-  done
-  cat > "$WORK/exchange.toml" <<TOML
-trust_anchors = ["$(realpath "$KYSO_E2E_EXCHANGE_PKI")/root.pem"]
+# The services of the journeys (ui/e2e/app.e2e.mjs starts and stops them itself, so that the
+# offline journey can take them down and bring them back on the same address): the reference
+# exchange, whose root of trust is the test PKI's, and a TSA backed by `openssl ts`.
+PKI="$(realpath "${KYSO_E2E_PKI:?set KYSO_E2E_PKI to the test PKI (tests/pki/make-pki.sh)}")"
+BIN_DIR="$(dirname "$BIN")"
+for tool in "$BIN_DIR/kyso" "$BIN_DIR/kyso-exchange" softhsm2-util pkcs11-tool openssl python3; do
+  command -v "$tool" >/dev/null || { echo "e2e: missing $tool" >&2; exit 2; }
+done
+cat > "$WORK/exchange.toml" <<TOML
+trust_anchors = ["$PKI/root.pem"]
 
 [[clients]]
 client_id = "e2e"
@@ -59,18 +60,38 @@ client_secret = "e2e-bí-mật"
 organ_id = "000.00.00.H35"
 organ_name = "Ủy ban nhân dân tỉnh Hà Nam"
 TOML
-  "$BIN_DIR/kyso-exchange" serve --addr 127.0.0.1:0 --db "$WORK/exchange.db" \
-    --config "$WORK/exchange.toml" >"$WORK/exchange.log" 2>&1 &
-  EXTRA_PIDS+=("$!")
-  for _ in $(seq 100); do grep -q "listening on" "$WORK/exchange.log" && break; sleep 0.1; done
-  EXCHANGE_URL="$(sed -n 's/^listening on //p' "$WORK/exchange.log" | head -n 1)"
-  [ -n "$EXCHANGE_URL" ] || { echo "e2e: kyso-exchange did not start" >&2; cat "$WORK/exchange.log" >&2; exit 1; }
-  "$BIN_DIR/kyso" config set exchange.url "$EXCHANGE_URL" >/dev/null
-  "$BIN_DIR/kyso" config set exchange.client-id e2e >/dev/null
-  KYSO_EXCHANGE_SECRET="e2e-bí-mật" "$BIN_DIR/kyso" login </dev/null
-  export KYSO_E2E_EXCHANGE_BIN="$BIN_DIR/kyso-exchange" KYSO_E2E_EXCHANGE_DB="$WORK/exchange.db"
-  export KYSO_E2E_KYSO_BIN="$BIN_DIR/kyso" KYSO_E2E_TRUST_ROOT="$(realpath "$KYSO_E2E_EXCHANGE_PKI")/root.pem"
-fi
+bash "$REPO/tests/tsa/make-tsa.sh" "$WORK/tsa" "$PKI" >/dev/null
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+export KYSO_E2E_EXCHANGE_BIN="$BIN_DIR/kyso-exchange" KYSO_E2E_EXCHANGE_CONFIG="$WORK/exchange.toml"
+export KYSO_E2E_EXCHANGE_DB="$WORK/exchange.db" KYSO_E2E_EXCHANGE_PORT="$(free_port)"
+export KYSO_E2E_TSA_DIR="$WORK/tsa" KYSO_E2E_TSA_PORT="$(free_port)"
+export KYSO_E2E_TSA_SCRIPT="$REPO/tests/tsa/tsa_server.py" KYSO_E2E_KYSO_BIN="$BIN_DIR/kyso"
+export KYSO_E2E_PYHANKO="${KYSO_E2E_PYHANKO:-$REPO/.venv/bin/pyhanko}"
+# The background sync looks at the exchange every two seconds here (two minutes by default),
+# as an administrator would set it with the CLI.
+"$BIN_DIR/kyso" config set sync.poll-seconds 2 >/dev/null
+"$BIN_DIR/kyso" config set sync.backoff-max-ms 2000 >/dev/null
+
+# A USB token: SoftHSM2 with the signer's key and certificate, which the app finds by itself
+# among the known drivers (its module is at Debian's path). The app inherits SOFTHSM2_CONF
+# through tauri-driver.
+mkdir -p "$WORK/softhsm/tokens"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$WORK/softhsm/tokens" \
+  > "$WORK/softhsm/softhsm2.conf"
+export SOFTHSM2_CONF="$WORK/softhsm/softhsm2.conf" KYSO_E2E_TOKEN_PIN=2580
+softhsm2-util --init-token --free --label "Token Văn phòng UBND" --so-pin 97531 --pin "$KYSO_E2E_TOKEN_PIN" >/dev/null
+openssl pkcs8 -topk8 -nocrypt -in "$PKI/signer-4096.key" -out "$WORK/softhsm/key.pk8" 2>/dev/null \
+  || cp "$PKI/signer-4096.key" "$WORK/softhsm/key.pk8"
+softhsm2-util --import "$WORK/softhsm/key.pk8" --token "Token Văn phòng UBND" --label signer --id 01 \
+  --pin "$KYSO_E2E_TOKEN_PIN" >/dev/null
+openssl x509 -in "$PKI/signer-4096.pem" -outform DER -out "$WORK/softhsm/signer.der"
+pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label "Token Văn phòng UBND" --login \
+  --pin "$KYSO_E2E_TOKEN_PIN" --write-object "$WORK/softhsm/signer.der" --type cert --id 01 --label signer >/dev/null 2>&1
+# Tokens carry the issuing CA's certificate too: the chain is complete without the trust store.
+openssl x509 -in "$PKI/inter.pem" -outform DER -out "$WORK/softhsm/inter.der"
+pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label "Token Văn phòng UBND" --login \
+  --pin "$KYSO_E2E_TOKEN_PIN" --write-object "$WORK/softhsm/inter.der" --type cert --id 02 --label inter >/dev/null 2>&1
+rm -f "$WORK/softhsm/key.pk8"
 
 # The app's native dialogs are answered by the test through this folder (src-tauri/src/files.rs).
 export KYSO_TEST_DIALOGS="$WORK/dialogs"
@@ -84,7 +105,7 @@ curl -sf "http://127.0.0.1:$PORT/status" >/dev/null || { echo "e2e: tauri-driver
 
 status=0
 KYSO_DESKTOP_BIN="$BIN" WEBDRIVER_URL="http://127.0.0.1:$PORT" \
-  KYSO_E2E_SHOT_DIR="$REPO/target/e2e" node "$REPO/ui/e2e/sign.e2e.mjs" || status=$?
+  KYSO_E2E_SHOT_DIR="$REPO/target/e2e" node "$REPO/ui/e2e/app.e2e.mjs" || status=$?
 # Closing the window leaves the app in the tray: end it with the session.
 pkill -f "^$BIN" 2>/dev/null || true
 [ "$status" = 0 ] || { echo "e2e: tauri-driver log:" >&2; tail -30 "$WORK/driver.log" >&2; }
