@@ -31,7 +31,7 @@ RUN_PKGS=(
 )
 # Headless end-to-end runs, peer validators, fixture producers, benchmarks.
 TEST_PKGS=(
-  xvfb xauth webkit2gtk-driver imagemagick
+  xvfb xauth x11-utils webkit2gtk-driver imagemagick
   poppler-utils qpdf ghostscript mupdf-tools libnss3-tools softhsm2 opencryptoki opensc
   fonts-liberation2 python3-venv hyperfine time
 )
