@@ -267,6 +267,7 @@ try {
     await s.click("[data-testid=result-verify]");
     assert.equal(await until("verdict", () => s.attr("[data-testid=verify-verdict]", "data-verdict"), 60000), "valid");
     await until("the signature's box highlighted on the page", () => s.exists(".verify-screen .highlight"), 30000);
+    await until("the page drawn", () => s.exists(".verify-screen [data-testid=preview-page-view][data-rendered=yes]"), 30000);
     await s.screenshot("screen-verify.png");
     await noAccessibilityProblem("the verify screen with a report");
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import vi from "../i18n/vi.json";
 import en from "../i18n/en.json";
-import { CATALOGUE, catalogueText, errorLines, format, translate, type Dict, type Lang } from "./i18n";
+import { CATALOGUE, catalogueText, errorLines, format, formatTime, translate, type Dict, type Lang } from "./i18n";
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -67,5 +67,15 @@ describe("the catalogue of messages (shared with the kyso command)", () => {
 
   it("no error text is kept in the UI's own files (one catalogue)", () => {
     expect(Object.keys(vi).filter((k) => k.startsWith("errors."))).toEqual([]);
+  });
+});
+
+describe("formatTime", () => {
+  it("day first in both languages, and a dash for no time", () => {
+    const iso = "2026-11-22T03:05:09Z";
+    const vi = formatTime(iso, "vi");
+    expect(vi).toMatch(/\d{2}\/\d{2}\/2026/);
+    expect(formatTime(iso, "en")).toMatch(/\d{2}\/\d{2}\/2026/);
+    expect(formatTime(undefined, "vi")).toBe("—");
   });
 });

@@ -35,6 +35,21 @@ export function translate(
   return format(text, params);
 }
 
+/** A moment as the official reads it: `dd/mm/yyyy hh:mm:ss` in Vietnamese, the same in English. */
+export function formatTime(iso: string | undefined | null, lang: Lang): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(lang === "vi" ? "vi-VN" : "en-GB", {
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+}
+
 // The one catalogue of messages, shared with the `kyso` command (crates/kyso-core/messages):
 // every stable error code and verification reason, in both languages. Errors from Rust
 // arrive already worded from it (`ErrorDto.vi`, `.en`); the UI uses it directly only for
