@@ -81,7 +81,7 @@ fuzz-check:
 bench: deps
 	scripts/bench.sh
 
-## Long fuzz runs (RECIPES §8): FUZZ_SECONDS per target (default 600); docs/fuzzing.md.
+## Long fuzz runs (docs/testing.md §8): FUZZ_SECONDS per target (default 600); docs/fuzzing.md.
 fuzz: deps
 	scripts/fuzz.sh $${FUZZ_SECONDS:-600}
 

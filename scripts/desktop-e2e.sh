@@ -22,8 +22,8 @@ done
 source "$REPO/scripts/headless-session.sh"
 start_headless_session e2e
 
-# A real keyring on the session's bus (the vault keeps its keys there; RECIPES §2), with its
-# own HOME so nothing touches the user's keyrings. The app inherits KYSO_HOME and
+# A real keyring on the session's bus (the vault keeps its keys there; docs/testing.md §2),
+# with its own HOME so nothing touches the user's keyrings. The app inherits KYSO_HOME and
 # KYSO_KEYCHAIN_SERVICE through tauri-driver.
 # Nothing may call the Secret Service before this daemon owns its bus name: the bus would
 # start a second, locked daemon, whose prompt (DISPLAY is set) hangs every call.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz the parsers (RECIPES §8): scripts/fuzz.sh SECONDS [TARGET...]
+# Fuzz the parsers (docs/testing.md §8): scripts/fuzz.sh SECONDS [TARGET...]
 # Seeds each target from the test corpus: PDFs for pdf_reader and sign_path, the CMS blobs of
 # signed PDFs (Kyso's, pyHanko's, poppler's) for cms_parser, the edXML fixtures of kyso-sync
 # for edxml_parser. Every target runs with -rss_limit_mb=512 -malloc_limit_mb=256: a single

@@ -1,5 +1,5 @@
 # Sourced by the desktop test scripts: a private headless X server and session bus for
-# the real app, with the environment WebKitGTK needs under Xvfb (RECIPES §3). Defines
+# the real app, with the environment WebKitGTK needs under Xvfb (docs/testing.md §3). Defines
 # WORK (a temp dir), KYSO_HOME under it, DISPLAY and DBUS_SESSION_BUS_ADDRESS, and stops
 # only what it started (plus the pids listed in EXTRA_PIDS) when the script exits.
 #
@@ -17,7 +17,7 @@ trap stop_headless_session EXIT
 
 start_headless_session() {
   local label="$1"
-  # A display number nobody uses (99 first, as in RECIPES §3).
+  # A display number nobody uses (99 first, as in docs/testing.md §3).
   local disp=99
   while [ -e "/tmp/.X11-unix/X$disp" ] || [ -e "/tmp/.X$disp-lock" ]; do disp=$((disp + 1)); done
   Xvfb ":$disp" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &

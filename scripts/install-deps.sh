@@ -77,7 +77,7 @@ if [ "$RUN_ONLY" = 1 ]; then
 fi
 
 # ---- cargo tools for the tests ---------------------------------------------
-# tauri-driver drives the real desktop app through WebDriver (RECIPES §3).
+# tauri-driver drives the real desktop app through WebDriver (docs/testing.md §3).
 if command -v tauri-driver >/dev/null; then
   echo "cargo: tauri-driver present"
 else

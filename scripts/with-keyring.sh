@@ -2,7 +2,7 @@
 # Runs a command against a real, private, unlocked Secret Service (gnome-keyring) on its own
 # D-Bus session bus, with no display (so a locked keyring can never open a prompt window and
 # hang), a temporary HOME and XDG_RUNTIME_DIR, and a per-run keychain service name
-# (KYSO_KEYCHAIN_SERVICE) so nothing touches a real user's keyring. RECIPES §2.
+# (KYSO_KEYCHAIN_SERVICE) so nothing touches a real user's keyring. docs/testing.md §2.
 #
 #   scripts/with-keyring.sh cargo test -p kyso-keys
 #

@@ -1,6 +1,6 @@
 //! Token sessions kept for the app's session, so an official types the token PIN once
-//! (DOMAIN §1), not once per document. Each `TokenSigner` still forgets its PIN after its idle
-//! timeout and on `lock`; vault identities are opened for each signature and never kept.
+//! (docs/domain.md §5), not once per document. Each `TokenSigner` still forgets its PIN after its
+//! idle timeout and on `lock`; vault identities are opened for each signature and never kept.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -4,7 +4,7 @@
     $REPO/.venv/bin/python tests/peers/judge.py --pki PKIDIR [--password PW]
                                                 [--expect-signatures N] FILE
 
-Validators (RECIPES §5):
+Validators (docs/testing.md §5):
   pyhanko  Python API; trust = PKIDIR/root.pem only, PKIDIR/inter.pem as other cert.
            Every signature intact + valid + trusted (bottom line, incl. DocMDP); the last
            one covers the entire file; earlier ones cover their revision and what follows

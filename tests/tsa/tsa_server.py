@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A local RFC 3161 time-stamping authority for the tests (RECIPES §4), good or misbehaving.
+"""A local RFC 3161 time-stamping authority for tests (docs/testing.md §4), good or misbehaving.
 
     python3 tests/tsa/tsa_server.py DIR [--port 0] [--mode MODE] [--delay SECONDS]
         [--user U --password P | --bearer TOKEN] [--retry-after N] [--limit K]

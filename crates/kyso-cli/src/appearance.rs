@@ -1,5 +1,5 @@
 //! The visible-signature options of `kyso sign`, and `kyso stamp` and `kyso text`: argument
-//! parsing and output over kyso-core's `appearance` and `stamp` (ARCHITECTURE principle 2).
+//! parsing and output over kyso-core's `appearance` and `stamp` (docs/architecture.md principle 2).
 
 use std::path::PathBuf;
 

@@ -1,5 +1,5 @@
 //! `kyso`: sign PDFs with PAdES signatures and inspect them. Argument parsing and output
-//! only; every operation is one kyso-core call (ARCHITECTURE principle 2).
+//! only; every operation is one kyso-core call (docs/architecture.md principle 2).
 
 mod appearance;
 mod exchange;

@@ -1,6 +1,6 @@
 //! Identities end to end, through the real `kyso` binary: the vault against a real Secret
 //! Service (gnome-keyring, run these under `scripts/with-keyring.sh`), tokens against SoftHSM2
-//! (RECIPES §2, §6). Every keychain-touching command runs under `timeout`.
+//! (docs/testing.md §2, §6). Every keychain-touching command runs under `timeout`.
 
 mod common;
 

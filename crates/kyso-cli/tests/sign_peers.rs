@@ -1,4 +1,4 @@
-//! Every file Kyso signs is judged by pyHanko, pdfsig, mutool and qpdf (RECIPES §5).
+//! Every file Kyso signs is judged by pyHanko, pdfsig, mutool and qpdf (docs/testing.md §5).
 
 mod common;
 

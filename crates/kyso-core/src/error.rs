@@ -1,5 +1,5 @@
 //! kyso-core's errors: each names the file and the cause, and has a stable code
-//! (ARCHITECTURE principle 5). Codes and parameters give the Vietnamese and English texts
+//! (docs/architecture.md principle 5). Codes and parameters give the Vietnamese and English texts
 //! of [`crate::messages`]; the `Display` text is English, for logs and searches.
 
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! kyso-core: the one API that the CLI and the desktop shell both call
-//! (ARCHITECTURE principle 2). PAdES signing now; verification, timestamps and LTV later.
+//! (docs/architecture.md principle 2). PAdES signing now; verification, timestamps and LTV later.
 
 pub mod appearance;
 pub mod error;

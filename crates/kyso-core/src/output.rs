@@ -1,5 +1,5 @@
 //! Writing a file so that a crash or an error never leaves a partial one
-//! (ARCHITECTURE principle 8): a temp file next to the target, fsynced, then renamed.
+//! (docs/architecture.md principle 8): a temp file next to the target, fsynced, then renamed.
 
 use std::fs::File;
 use std::io;

@@ -1,5 +1,6 @@
 //! A PDF's user or owner password (ISO 32000-2 §7.6.4) as the engine holds it: zeroized when
-//! dropped, never shown by `Debug` (principle 7: options structs are printed in diagnostics).
+//! dropped, never shown by `Debug` (docs/architecture.md principle 7: options structs are
+//! printed in diagnostics).
 
 use zeroize::Zeroizing;
 

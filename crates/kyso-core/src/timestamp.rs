@@ -30,7 +30,7 @@ use zeroize::Zeroizing;
 
 use crate::settings::{ConfigFile, SettingsError};
 
-/// The government TSA can take over two minutes (DOMAIN §3): wait long by default.
+/// The government TSA can take over two minutes (docs/domain.md §3): wait long by default.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 180;
 
 /// The `[tsa]` section.
@@ -287,7 +287,7 @@ pub enum HttpFailure {
     Unreachable(String),
 }
 
-/// POSTs a request: the network, passed in (ARCHITECTURE principle 6).
+/// POSTs a request: the network, passed in (docs/architecture.md principle 6).
 pub trait HttpPost: Send + Sync {
     fn post(
         &self,
@@ -401,7 +401,7 @@ pub struct Timestamper {
 }
 
 impl std::fmt::Debug for Timestamper {
-    // The TSAs by address: their secrets stay out of logs (ARCHITECTURE principle 7).
+    // The TSAs by address: their secrets stay out of logs (docs/architecture.md principle 7).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Timestamper")
             .field(

@@ -1,6 +1,6 @@
 //! The trust store: the anchors (roots) the user or the deployment trusts, and the
 //! intermediate CA certificates the user stored so that chains can be built for signatures
-//! that embed only the signer's certificate (DOMAIN §1). Kyso ships no anchors.
+//! that embed only the signer's certificate (docs/domain.md §1). Kyso ships no anchors.
 //!
 //! Layout under `kyso_keys::home::kyso_home()/trust/`:
 //! `anchors/<SHA-256 hex>.der` and `intermediates/<SHA-256 hex>.der`, one DER certificate

@@ -22,11 +22,11 @@ pub enum CommandError {
     },
     #[error("\"{0}\" is not an agency code under QĐ 20/2020/QĐ-TTg (e.g. 000.00.00.G22)")]
     OrganId(String),
-    #[error("status code \"{0}\" is not one of 01 02 03 04 05 06 13 15 16 (DOMAIN.md §4)")]
+    #[error("status code \"{0}\" is not one of 01 02 03 04 05 06 13 15 16 (docs/domain.md §4)")]
     StatusCode(String),
 }
 
-/// The status codes of DOMAIN.md §4.
+/// The status codes of docs/domain.md §4.
 pub const STATUS_CODES: [&str; 9] = ["01", "02", "03", "04", "05", "06", "13", "15", "16"];
 
 /// Every document received.

@@ -4,7 +4,7 @@
 //!
 //! The in-memory mock store of `keyring` is never used: on Linux the Secret Service store is
 //! named explicitly, so a build without it does not compile instead of silently forgetting
-//! every key (RECIPES §2).
+//! every key (docs/testing.md §2).
 
 use zeroize::Zeroizing;
 

@@ -261,7 +261,7 @@ pub fn open_contents(
 }
 
 /// Writes `bytes` to `path` owner-only: temp file in the same folder, fsync, rename, fsync of
-/// the folder (ARCHITECTURE principle 8).
+/// the folder (docs/architecture.md principle 8).
 pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let io = |source| KeyError::Io {

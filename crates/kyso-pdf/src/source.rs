@@ -1,4 +1,4 @@
-//! Random access to the bytes of a PDF without loading it (ARCHITECTURE principle 3).
+//! Random access to the bytes of a PDF without loading it (docs/architecture.md principle 3).
 
 use std::fs::File;
 use std::io;

@@ -66,7 +66,7 @@ fn default_backoff_base_ms() -> u64 {
 fn default_backoff_max_ms() -> u64 {
     300_000
 }
-/// Provincial platforms are polled every few minutes (DOMAIN.md §4); two is a compromise
+/// Provincial platforms are polled every few minutes (docs/domain.md §4); two is a compromise
 /// between news arriving soon and a laptop's battery.
 fn default_poll_seconds() -> u64 {
     120

@@ -1,14 +1,15 @@
-//! edXML messages (QCVN 102:2016/BTTTT, DOMAIN.md §4): the one module that knows element names,
-//! namespaces and codes. A province's variant of the schema is a change here and nowhere else.
+//! edXML messages (QCVN 102:2016/BTTTT, docs/domain.md §4): the one module that knows element
+//! names, namespaces and codes. A province's variant of the schema is a change here and nowhere
+//! else.
 //!
 //! # The document as written
 //!
-//! No public XSD of QCVN 102:2016 was found; the layout follows DOMAIN.md §4 (three independent
-//! implementations and the official SDK sample `edoc_new.edxml` agree). [`to_xml`] writes it the
-//! way the published samples do: the root `edXML` declares the namespace as the default one,
-//! `edXMLEnvelope` binds the prefix `edXML:` and every element inside the envelope carries it,
-//! and `AttachmentEncoded` (a sibling of the envelope) is written unprefixed, in the default
-//! namespace. All of these are the same namespace, [`NAMESPACE`]:
+//! No public XSD of QCVN 102:2016 was found; the layout follows docs/domain.md §4 (three
+//! independent implementations and the official SDK sample `edoc_new.edxml` agree). [`to_xml`]
+//! writes it the way the published samples do: the root `edXML` declares the namespace as the
+//! default one, `edXMLEnvelope` binds the prefix `edXML:` and every element inside the envelope
+//! carries it, and `AttachmentEncoded` (a sibling of the envelope) is written unprefixed, in the
+//! default namespace. All of these are the same namespace, [`NAMESPACE`]:
 //!
 //! ```text
 //! <edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016">
@@ -26,7 +27,7 @@
 //! </edXML>
 //! ```
 //!
-//! A status message (QCVN 102:2016 status codes 01–16, DOMAIN.md §4) has the same root and
+//! A status message (QCVN 102:2016 status codes 01–16, docs/domain.md §4) has the same root and
 //! envelope with `edXMLHeader/Status` in place of the message header.
 //!
 //! # Dates
@@ -40,14 +41,15 @@
 //!
 //! # Reading
 //!
-//! [`parse`] and [`parse_status`] are strict where integrators report rejections (DOMAIN.md §4):
-//! the namespace of every element read and the wrapper elements (`edXMLEnvelope`, `edXMLHeader`,
-//! `MessageHeader`, `TraceHeaderList`, `edXMLBody`, `edXMLManifest`). They are lenient on what
-//! carries no meaning: element order, indentation and whitespace around values, the prefix used
-//! (prefixed and default-namespace forms are the same document), unknown elements
-//! (`DigitalSignature`, `ToPlaces`, `TypeDetail`, …), attributes. Where one element is expected
-//! and several appear, the first counts. An optional element that is empty (`<edXML:Email/>`, as
-//! some implementations write) reads as absent, so `Some("")` is not a value to write.
+//! [`parse`] and [`parse_status`] are strict where integrators report rejections
+//! (docs/domain.md §4): the namespace of every element read and the wrapper elements
+//! (`edXMLEnvelope`, `edXMLHeader`, `MessageHeader`, `TraceHeaderList`, `edXMLBody`,
+//! `edXMLManifest`). They are lenient on what carries no meaning: element order, indentation and
+//! whitespace around values, the prefix used (prefixed and default-namespace forms are the same
+//! document), unknown elements (`DigitalSignature`, `ToPlaces`, `TypeDetail`, …), attributes. Where
+//! one element is expected and several appear, the first counts. An optional element that is empty
+//! (`<edXML:Email/>`, as some implementations write) reads as absent, so `Some("")` is not a value
+//! to write.
 //!
 //! A DOCTYPE is refused outright (no DTD, hence no entity expansion and no XXE); so are entity
 //! references other than XML's five, characters XML 1.0 forbids, and nesting deeper than
@@ -159,7 +161,7 @@ const BASE64_LENIENT: GeneralPurpose =
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/// The whole document message of QCVN 102:2016 (DOMAIN.md §4), with `message.attachments`
+/// The whole document message of QCVN 102:2016 (docs/domain.md §4), with `message.attachments`
 /// embedded as base64 in `AttachmentEncoded` when there are any (the element is omitted when
 /// there are none). Optional fields that are `None` (or empty) are omitted; dates are written
 /// `dd/MM/yyyy` (see the module documentation).
@@ -187,9 +189,9 @@ pub fn to_xml(message: &Message) -> String {
 }
 
 /// The same document as [`to_xml`], written to `out`, with the given attachments embedded in
-/// `AttachmentEncoded` (QCVN 102:2016, DOMAIN.md §4): each one's bytes are read from its reader
-/// and encoded as base64 on the way, a few kilobytes at a time, so a large PDF is never held in
-/// memory. `message.attachments` is ignored here; the references given name the attachments.
+/// `AttachmentEncoded` (QCVN 102:2016, docs/domain.md §4): each one's bytes are read from its
+/// reader and encoded as base64 on the way, a few kilobytes at a time, so a large PDF is never held
+/// in memory. `message.attachments` is ignored here; the references given name the attachments.
 pub fn write_message<W: std::io::Write>(
     message: &Message,
     attachments: &mut [(&Reference, &mut dyn std::io::Read)],
@@ -222,7 +224,7 @@ pub fn write_message<W: std::io::Write>(
     out.flush()
 }
 
-/// A status message (QCVN 102:2016, DOMAIN.md §4): the same root and envelope as a document,
+/// A status message (QCVN 102:2016, docs/domain.md §4): the same root and envelope as a document,
 /// with `edXMLHeader/Status` holding `ResponseFor`, `From`, `StatusCode`, `Description`,
 /// `Timestamp` and, when `staff` is set, `StaffInfo/Staff`.
 pub fn status_to_xml(status: &StatusMessage) -> String {
@@ -338,7 +340,7 @@ fn document_head(message: &Message) -> XmlBuf {
     x
 }
 
-/// `From`, `To` (and the status's `From`): an organ's fields in the order of DOMAIN.md §4.
+/// `From`, `To` (and the status's `From`): an organ's fields in the order of docs/domain.md §4.
 fn write_organ(x: &mut XmlBuf, depth: usize, name: &str, organ: &Organ) {
     x.open(depth, name);
     let d = depth + 1;
@@ -552,12 +554,12 @@ fn date_parts(date: &str, sep: u8, starts: [usize; 3]) -> Option<[&str; 3]> {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// Reads a document message (QCVN 102:2016, DOMAIN.md §4) back into a [`Message`], decoding any
-/// embedded attachments. Errors: `EDXML_SYNTAX` (malformed XML, not UTF-8, a DOCTYPE or an
-/// unknown entity), `EDXML_NAMESPACE` (an element read is not in [`NAMESPACE`]),
-/// `EDXML_MISSING` (a wrapper element, `From/OrganId`, `DocumentId`, `Code` or `Subject` is
-/// missing or empty), `EDXML_VALUE` (`Priority`, `SteeringType` or `BussinessDocType` is not
-/// one of its numeric codes), `EDXML_BASE64` (an attachment is not valid base64).
+/// Reads a document message (QCVN 102:2016, docs/domain.md §4) back into a [`Message`], decoding
+/// any embedded attachments. Errors: `EDXML_SYNTAX` (malformed XML, not UTF-8, a DOCTYPE or an
+/// unknown entity), `EDXML_NAMESPACE` (an element read is not in [`NAMESPACE`]), `EDXML_MISSING` (a
+/// wrapper element, `From/OrganId`, `DocumentId`, `Code` or `Subject` is missing or empty),
+/// `EDXML_VALUE` (`Priority`, `SteeringType` or `BussinessDocType` is not one of its numeric
+/// codes), `EDXML_BASE64` (an attachment is not valid base64).
 pub fn parse(xml: &[u8]) -> Result<Message, EdxmlError> {
     let tree = read_tree(xml)?;
     let root = tree.root()?;

@@ -1,6 +1,6 @@
 //! The sync engine: delivers the outbox to the exchange, polls statuses, fetches the inbox.
 //!
-//! Exactly once, whatever crashes (ARCHITECTURE principle 8):
+//! Exactly once, whatever crashes (docs/architecture.md principle 8):
 //! - the idempotency key and the edXML body are fixed at queue time, in the same transaction as
 //!   the outbox row, so every retry sends the same request and the exchange answers with the
 //!   same receipt;
@@ -30,7 +30,7 @@ use crate::levels::{FileRaise, Raise, Upgrades, raise_due_files, raise_entry};
 use crate::meta::{DocumentMeta, ResponseFor};
 use crate::store::{OutboxEntry, OutboxState, Store};
 
-/// The time source (ARCHITECTURE principle 6).
+/// The time source (docs/architecture.md principle 6).
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
 }

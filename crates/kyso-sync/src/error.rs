@@ -1,5 +1,5 @@
-//! kyso-sync's errors: each has a stable code (ARCHITECTURE principle 5) and says, in words an
-//! official understands, what went wrong and whether anything was lost (it never is).
+//! kyso-sync's errors: each has a stable code (docs/architecture.md principle 5) and says, in words
+//! an official understands, what went wrong and whether anything was lost (it never is).
 
 use std::path::PathBuf;
 

@@ -3,8 +3,8 @@
 //! nothing, and the same bytes are kept once.
 //!
 //! A file is written to `store/tmp/`, hashed while it is copied, fsynced, then renamed into
-//! place and its folder fsynced (ARCHITECTURE principle 8): a crash leaves either no file or the
-//! whole file, never a partial one under its final name.
+//! place and its folder fsynced (docs/architecture.md principle 8): a crash leaves either no file
+//! or the whole file, never a partial one under its final name.
 
 use std::fs::File;
 use std::io::{Read, Write};

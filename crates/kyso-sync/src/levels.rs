@@ -3,7 +3,7 @@
 //! its document timestamp (and, for B-LT and B-LTA, its validation data) through
 //! [`kyso_core::upgrade`].
 //!
-//! Exactly once still holds (ARCHITECTURE principle 8): a queued document changes only
+//! Exactly once still holds (docs/architecture.md principle 8): a queued document changes only
 //! while the exchange cannot have seen its message (no send attempted), and then its new
 //! bytes, its edXML message and a new idempotency key replace the old ones in one
 //! transaction. A crash before that transaction leaves the entry as it was, still due; the

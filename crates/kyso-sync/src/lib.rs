@@ -1,7 +1,7 @@
 //! kyso-sync: the local store (SQLite inbox and outbox, content-addressed files), edXML
 //! packaging (QCVN 102:2016), the exchange client and the sync engine. Offline first: a queued
 //! document reaches the exchange exactly once, whatever crashes or drops in between
-//! (ARCHITECTURE principle 8).
+//! (docs/architecture.md principle 8).
 
 pub mod background;
 pub mod client;

@@ -1,6 +1,6 @@
 //! The metadata a document carries to the exchange: exactly what an edXML message header needs
-//! (QCVN 102:2016/BTTTT, DOMAIN.md §4). Users write it as TOML (`kyso queue --meta META.toml`);
-//! the remembered defaults fill whatever a file leaves out.
+//! (QCVN 102:2016/BTTTT, docs/domain.md §4). Users write it as TOML (`kyso queue --meta
+//! META.toml`); the remembered defaults fill whatever a file leaves out.
 //!
 //! Validation happens before a document is queued and reports every problem at once, one
 //! [`FieldProblem`] per missing or malformed field, so an official fixes the file in one pass.
@@ -59,7 +59,7 @@ pub struct ResponseFor {
     pub document_id: String,
 }
 
-/// `Priority` codes (DOMAIN.md §4).
+/// `Priority` codes (docs/domain.md §4).
 pub const PRIORITIES: [(u8, &str); 5] = [
     (0, "thường"),
     (1, "khẩn"),
@@ -183,7 +183,7 @@ impl DocumentMeta {
         }
     }
 
-    /// The edXML `DocumentId`: `{OrganId},{yyyy/MM/dd},{number}/{notation}` (DOMAIN.md §4).
+    /// The edXML `DocumentId`: `{OrganId},{yyyy/MM/dd},{number}/{notation}` (docs/domain.md §4).
     pub fn document_id(&self) -> String {
         format!(
             "{},{},{}/{}",

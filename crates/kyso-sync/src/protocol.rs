@@ -90,7 +90,7 @@ pub struct Receipt {
     pub status: StatusEntry,
 }
 
-/// One edXML status (DOMAIN.md §4): 01 arrived, 02 refused (with its reason), 03 registered,
+/// One edXML status (docs/domain.md §4): 01 arrived, 02 refused (with its reason), 03 registered,
 /// 04 assigned, 05 in progress, 06 done, 13/15/16 recall.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StatusEntry {

@@ -1,8 +1,8 @@
 //! The local store: one SQLite database (WAL, versioned migrations) under
 //! `KYSO_HOME/store/`, next to the content-addressed files ([`crate::files`]).
 //!
-//! Every state change is one transaction (ARCHITECTURE principle 8). Queueing copies the file
-//! into the store first (fsynced and renamed), then inserts the document and its outbox row in
+//! Every state change is one transaction (docs/architecture.md principle 8). Queueing copies the
+//! file into the store first (fsynced and renamed), then inserts the document and its outbox row in
 //! one transaction, with the idempotency key and the exact edXML message that every retry will
 //! send. A crash in between leaves a stored file that nothing references, never a row that
 //! references a missing file.

@@ -1,4 +1,4 @@
-//! edXML (QCVN 102:2016, DOMAIN.md §4) as other implementations write it and as Kyso writes
+//! edXML (QCVN 102:2016, docs/domain.md §4) as other implementations write it and as Kyso writes
 //! it: the fixtures of `tests/fixtures/edxml/` read field by field, `to_xml`/`parse` and
 //! `status_to_xml`/`parse_status` round trips, the streaming writer, and every refusal with its
 //! stable code.

@@ -1,5 +1,5 @@
 //! Shared set-up of the CLI tests: the test PKI and the PDF corpus built by the scripts in
-//! `tests/`, the real `kyso` binary, and the peer validators' judge (RECIPES §5).
+//! `tests/`, the real `kyso` binary, and the peer validators' judge (docs/testing.md §5).
 
 #![allow(dead_code)]
 

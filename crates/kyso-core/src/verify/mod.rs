@@ -92,7 +92,7 @@ pub struct VerifyOptions {
     /// Fetches CRLs and asks OCSP responders when online and allowed; None = offline
     /// (embedded data only).
     pub fetcher: Option<Arc<dyn Fetcher>>,
-    /// The verification time, Unix seconds (passed in: principle 6).
+    /// The verification time, Unix seconds (passed in: docs/architecture.md principle 6).
     pub now: i64,
     /// Collects the certificates of every path and the revocation data used (for the DSS
     /// of a B-LT upgrade, [`crate::ltv`]); None when verifying only.

@@ -10,9 +10,9 @@
 //!    (HTTP POST, RFC 6960 Appendix A.1);
 //! 4. when online and allowed: its CRL distribution points (HTTP GET).
 //!
-//! The network is passed in as a [`Fetcher`] (principle 6). A CRL counts only when signed
-//! by the issuer; an OCSP response only when signed by the issuer or by a delegated
-//! responder the issuer certified for OCSP signing (RFC 6960 §4.2.2.2).
+//! The network is passed in as a [`Fetcher`] (docs/architecture.md principle 6). A CRL counts
+//! only when signed by the issuer; an OCSP response only when signed by the issuer or by a
+//! delegated responder the issuer certified for OCSP signing (RFC 6960 §4.2.2.2).
 //!
 //! Freshness (ETSI EN 319 102-1 §5.2.5, RFC 5280 §5.1.2.4-5, RFC 6960 §4.2.2.1): the status
 //! must be proven at `t`, the signature's proven time (a verified timestamp) when there is
