@@ -47,6 +47,16 @@ fn desktop_settings() -> Result<DesktopSettings, ErrorDto> {
         .map_err(settings_error)
 }
 
+/// The window's language, as the `kyso` command chooses its own: KYSO_LANG, then `ui.lang`,
+/// then Vietnamese (never the system's locale).
+pub fn window_lang() -> Lang {
+    std::env::var("KYSO_LANG")
+        .ok()
+        .and_then(|l| Lang::parse(&l))
+        .or_else(|| UiSettings::load(&home()).ok().and_then(|u| u.lang))
+        .unwrap_or_default()
+}
+
 /// Where signed copies go, when the user chose a folder.
 pub fn output_folder() -> Option<PathBuf> {
     desktop_settings().ok().and_then(|s| s.output_folder)
@@ -68,15 +78,8 @@ fn snapshot() -> Result<SettingsDto, ErrorDto> {
         Err(_) => false,
     };
     let desktop = desktop_settings()?;
-    // As the `kyso` command chooses: KYSO_LANG, then `ui.lang`, then Vietnamese (never the
-    // system's locale).
-    let lang = std::env::var("KYSO_LANG")
-        .ok()
-        .and_then(|l| Lang::parse(&l))
-        .or(UiSettings::load(&home).map_err(settings_error)?.lang)
-        .unwrap_or_default();
     Ok(SettingsDto {
-        lang: lang.code().to_owned(),
+        lang: window_lang().code().to_owned(),
         exchange_url: sync.exchange.url.clone(),
         client_id: sync.exchange.client_id.clone(),
         logged_in,

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kyso_core::messages::{Lang, Problem};
-use kyso_core::verify::report::{Reason, Severity, SignatureReport, TimeSource};
+use kyso_core::verify::report::Reason;
 use kyso_core::{TrustStore, Verdict, VerifyOptions, VerifyReport};
 
 use crate::passwords;
-use crate::ui::{self, t, tp};
+use crate::ui;
 
 /// Exit codes of `kyso verify`.
 pub mod code {
@@ -38,9 +38,20 @@ pub struct VerifyArgs {
     /// One JSON report per file and line (docs/verify-json.md).
     #[arg(long)]
     pub json: bool,
+    /// Also save the report as a PDF, in the run's language (one file to verify).
+    #[arg(long = "report-pdf", value_name = "FILE")]
+    pub report_pdf: Option<PathBuf>,
 }
 
 pub fn run(args: VerifyArgs) -> u8 {
+    if args.report_pdf.is_some() && args.files.len() != 1 {
+        ui::report(&Problem::new(
+            "REPORT_PDF_ONE_FILE",
+            Vec::new(),
+            "--report-pdf saves the report of one file: give one file to verify",
+        ));
+        return code::UNREADABLE;
+    }
     let password = match passwords::pdf_password(args.pdf_password_file.as_deref()) {
         Ok(p) => p.map(kyso_core::Password::from),
         Err(p) => {
@@ -102,6 +113,12 @@ pub fn run(args: VerifyArgs) -> u8 {
                     println!("{value}");
                 } else {
                     print_report(&report);
+                }
+                if let Some(target) = &args.report_pdf
+                    && let Err(p) = save_report_pdf(&report, target)
+                {
+                    ui::report(&p);
+                    codes.push(code::UNREADABLE);
                 }
                 codes.push(c);
             }
@@ -171,126 +188,33 @@ fn exit_code(v: Verdict) -> u8 {
     }
 }
 
-fn verdict_text(v: Verdict) -> String {
-    t(match v {
-        Verdict::Valid => "cli.verify.verdict.valid",
-        Verdict::Indeterminate => "cli.verify.verdict.indeterminate",
-        Verdict::Altered => "cli.verify.verdict.altered",
-        Verdict::Invalid => "cli.verify.verdict.invalid",
-    })
-}
-
-/// A reason: in Vietnamese its text, code and English detail; in English the detail and
-/// code. Advice (what to do) follows on its own line in Vietnamese (the English detail
-/// already holds it).
-fn print_reason(r: &Reason) {
-    let mark = match r.severity {
-        Severity::Info => "i",
-        Severity::Indeterminate => "?",
-        Severity::Altered | Severity::Invalid => "✗",
+/// The report as a PDF at `target` (written beside it, then renamed: never half a file).
+fn save_report_pdf(report: &VerifyReport, target: &std::path::Path) -> Result<(), Problem> {
+    let vietnam = time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let made_at = time::OffsetDateTime::now_utc()
+        .to_offset(vietnam)
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let bytes = kyso_core::verify::report_pdf::report_pdf(report, ui::lang(), &made_at)
+        .map_err(|e| Problem::of(&e))?;
+    let unwritable = |e: std::io::Error| {
+        Problem::new(
+            "OUTPUT_UNWRITABLE",
+            vec![("file", target.display().to_string())],
+            format!("{}: cannot write the report: {e}", target.display()),
+        )
     };
-    match ui::lang() {
-        Lang::Vi => {
-            println!(
-                "    {mark} {} [{}] ({})",
-                r.message(Lang::Vi),
-                r.code,
-                r.detail
-            );
-            if let Some(advice) = r.advice_text(Lang::Vi) {
-                println!("      → {advice}");
-            }
-        }
-        Lang::En => println!("    {mark} {} [{}]", r.detail, r.code),
-    }
+    let out = kyso_core::output::OutputFile::create_next_to(target).map_err(unwritable)?;
+    std::io::Write::write_all(&mut out.file(), &bytes).map_err(unwritable)?;
+    out.commit().map_err(unwritable)
 }
 
+/// The report in the run's language, as kyso-core words it (the desktop's PDF report says
+/// the same lines).
 fn print_report(report: &VerifyReport) {
-    println!(
-        "{}",
-        tp(
-            "cli.verify.file",
-            &[
-                ("file", &report.path.display().to_string()),
-                ("verdict", &verdict_text(report.verdict)),
-            ],
-        )
-    );
-    for r in &report.reasons {
-        print_reason(r);
-    }
-    for (i, s) in report.signatures.iter().enumerate() {
-        print_signature(i + 1, s);
-    }
-}
-
-/// One `label: value` line of a signature's block.
-fn line(key: &str, value: impl std::fmt::Display) {
-    println!("    {}: {value}", t(key));
-}
-
-fn print_signature(n: usize, s: &SignatureReport) {
-    let kind = if s.kind == "document_timestamp" {
-        "cli.verify.kind.document_timestamp"
-    } else {
-        "cli.verify.kind.signature"
-    };
-    println!(
-        "  {}",
-        tp(
-            kind,
-            &[
-                ("number", &n.to_string()),
-                ("field", &s.field),
-                ("verdict", &verdict_text(s.verdict)),
-            ],
-        )
-    );
-    if let Some(signer) = &s.signer {
-        line(
-            "cli.verify.signer",
-            signer.common_name.as_deref().unwrap_or(&signer.subject),
-        );
-        line("cli.verify.issuer", &signer.issuer);
-    }
-    if let Some(time) = &s.signing_time {
-        let source = t(match time.source {
-            TimeSource::Timestamp => "cli.verify.time_source.timestamp",
-            TimeSource::Claimed => "cli.verify.time_source.claimed",
-            TimeSource::VerificationTime => "cli.verify.time_source.verification_time",
-        });
-        line("cli.verify.time", format!("{} ({source})", time.time));
-    }
-    if let Some(level) = s.level {
-        line("cli.verify.level", format!("PAdES {level}"));
-    }
-    if let Some(p) = s.certification {
-        line("cli.verify.certified", format!("DocMDP P={p}"));
-    }
-    if let Some(rev) = &s.revocation {
-        line(
-            "cli.verify.revocation",
-            format!("{} {}", rev.status, rev.sources.join(",")),
-        );
-    }
-    if s.modifications.status != "none" {
-        line(
-            "cli.verify.changes",
-            tp(
-                "cli.verify.changes_detail",
-                &[
-                    ("status", s.modifications.status),
-                    ("count", &s.modifications.later_revisions.to_string()),
-                ],
-            ),
-        );
-    }
-    for r in &s.reasons {
-        print_reason(r);
-    }
-    if let Some(ts) = &s.timestamp {
-        for r in &ts.reasons {
-            print_reason(r);
-        }
+    for line in kyso_core::verify::summary::summary(report, ui::lang()) {
+        println!("{}", line.indented());
     }
 }

@@ -299,6 +299,80 @@ fn the_verify_summary_is_in_the_chosen_language() {
     assert!(!en.contains("HỢP LỆ"), "{en}");
 }
 
+/// The report saved as a PDF says what the terminal says, in the run's language: qpdf finds
+/// the file sound, pdftotext reads the Vietnamese back exactly, pdffonts shows the font
+/// embedded as a subset with its ToUnicode map.
+#[test]
+fn the_report_as_a_pdf_reads_back_in_the_chosen_language() {
+    let place = Place::new("report-pdf");
+    place.sign_right("signer-modern.p12");
+    let root = pki().join("root.pem");
+    for (lang, title, verdict) in [
+        (None, "Báo cáo kiểm tra chữ ký số", "Tệp signed.pdf: HỢP LỆ"),
+        (
+            Some("en"),
+            "Signature verification report",
+            "File signed.pdf: VALID",
+        ),
+    ] {
+        let report = place.path(&format!("report-{}.pdf", lang.unwrap_or("vi")));
+        let out = place.kyso(
+            &[
+                "verify",
+                "signed.pdf",
+                "--offline",
+                "--trust",
+                root.to_str().unwrap(),
+                "--report-pdf",
+                report.to_str().unwrap(),
+            ],
+            lang,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let check = Command::new("qpdf")
+            .arg("--check")
+            .arg(&report)
+            .output()
+            .expect("qpdf");
+        assert!(check.status.success(), "qpdf: {}", stdout(&check));
+        let text = Command::new("pdftotext")
+            .args(["-layout"])
+            .arg(&report)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let text = stdout(&text);
+        assert!(text.contains(title), "{text}");
+        assert!(text.contains(verdict), "{text}");
+        assert!(text.contains("Nguyễn Văn An"), "{text}");
+        let fonts = Command::new("pdffonts")
+            .arg(&report)
+            .output()
+            .expect("pdffonts");
+        let fonts = stdout(&fonts);
+        assert!(fonts.contains("+LiberationSerif"), "{fonts}");
+        assert!(
+            fonts
+                .lines()
+                .filter(|l| l.contains("LiberationSerif"))
+                .all(|l| l.contains("yes yes yes")),
+            "embedded, subset, ToUnicode: {fonts}"
+        );
+    }
+    // One report is of one file.
+    let two = place.kyso(
+        &["verify", "signed.pdf", "a.pdf", "--report-pdf", "x.pdf"],
+        None,
+    );
+    assert_eq!(two.status.code(), Some(3));
+    assert!(
+        stderr(&two).contains("[REPORT_PDF_ONE_FILE]"),
+        "{}",
+        stderr(&two)
+    );
+    assert!(!place.path("x.pdf").exists());
+}
+
 /// The line of `text` that holds `code`, and the advice line after it (Vietnamese output).
 fn reason_and_advice<'a>(text: &'a str, code: &str) -> (&'a str, &'a str) {
     let lines: Vec<&str> = text.lines().collect();

@@ -309,7 +309,7 @@ fn ocsp_good_revoked_and_no_responder() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("Revocation: revoked ocsp-fetched,fetched"),
+        text.contains("Revocation: REVOKED (ocsp-fetched, fetched)"),
         "{text}"
     );
 

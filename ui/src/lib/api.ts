@@ -111,8 +111,9 @@ export function verifyDocument(path: string): Promise<VerifyReportDto> {
 }
 
 /** Saves the report as JSON where the user chooses; the path, or null. */
-export function exportReport(path: string): Promise<string | null> {
-  return invoke<string | null>("export_report", { path });
+/** The report saved where the user chooses, as JSON or as a PDF in the window's language. */
+export function exportReport(path: string, format: "json" | "pdf"): Promise<string | null> {
+  return invoke<string | null>("export_report", { path, format });
 }
 
 // --- identities ------------------------------------------------------------------------

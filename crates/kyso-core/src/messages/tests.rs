@@ -69,6 +69,7 @@ fn vietnamese_texts_are_vietnamese() {
         "cli.result.ok",
         "cli.token.slot",
         "cli.trust.kind.intermediate",
+        "report.page",
     ];
     let vietnamese = |s: &str| {
         s.chars().any(|c| {

@@ -11,7 +11,9 @@ pub mod changes;
 pub mod fieldmdp;
 pub mod integrity;
 pub mod report;
+pub mod report_pdf;
 pub mod revocation;
+pub mod summary;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
