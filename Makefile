@@ -14,7 +14,7 @@ BUILD_ALL := $(CARGO) build --workspace --all-targets --locked $(DESKTOP_FEATURE
 PKI := target/test-data/pki
 CORPUS := target/test-data/corpus
 
-.PHONY: run test deps deps-run rust-toolchain ui lint test-ui test-rust test-api test-desktop fuzz-check bench fuzz clean
+.PHONY: run test deps deps-run rust-toolchain ui lint test-ui test-rust test-api test-desktop test-package package fuzz-check bench fuzz clean
 
 ## Install, build and start the desktop app, with the local reference exchange as its endpoint.
 run: deps-run
@@ -28,6 +28,7 @@ test: deps
 	$(MAKE) test-rust
 	$(MAKE) test-api
 	$(MAKE) test-desktop
+	$(MAKE) test-package
 	@echo "make test: every suite passed"
 
 deps: rust-toolchain
@@ -70,6 +71,16 @@ test-desktop:
 	bash tests/pki/make-pki.sh $(PKI) && bash tests/corpus/make-corpus.sh $(CORPUS) $(PKI)
 	scripts/desktop-smoke.sh target/debug/kyso-desktop
 	KYSO_E2E_PKI=$(PKI) KYSO_E2E_PDF=$(CORPUS)/reportlab-vi.pdf scripts/desktop-e2e.sh target/debug/kyso-desktop
+
+## The installers of the debug build `make test` made (the same files and dependencies as
+## `make package`'s): unpacked, checked, and the app started from the unpacked root.
+test-package:
+	$(BUILD_ALL)
+	scripts/test-package.sh
+
+## The .deb and .rpm of a release build (docs/packaging.md), in target/release/bundle/.
+package: deps-run
+	scripts/package.sh release
 
 ## The fuzz targets still build with their own lock file (the long runs are `make fuzz`);
 ## early in `make test`, since a dependency added to a crate breaks it.

@@ -33,7 +33,7 @@ RUN_PKGS=(
 TEST_PKGS=(
   xvfb xauth x11-utils webkit2gtk-driver imagemagick
   poppler-utils qpdf ghostscript mupdf-tools libnss3-tools softhsm2 opencryptoki opensc
-  fonts-liberation2 python3-venv hyperfine time
+  fonts-liberation2 python3-venv hyperfine time rpm
 )
 
 # The UI is built with Node.js 20+ and npm; Debian's own nodejs only when none is installed.

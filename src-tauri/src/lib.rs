@@ -31,6 +31,7 @@ pub fn run() -> Result<(), tauri::Error> {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
+            main_window(app)?;
             let service = sync::SyncService::start(app.handle());
             app.manage(service);
             app.manage(Arc::new(signers::OpenSigners::default()));
@@ -97,6 +98,18 @@ pub fn run() -> Result<(), tauri::Error> {
             clerk::stamp_document,
         ])
         .run(tauri::generate_context!())
+}
+
+/// The window. Made here rather than in tauri.conf.json so that the webview's own data (its
+/// caches and storage) lives under `KYSO_HOME` with the rest of Kyso's state.
+fn main_window(app: &mut tauri::App) -> tauri::Result<()> {
+    tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default())
+        .title("Kyso — Ký số")
+        .inner_size(1240.0, 760.0)
+        .min_inner_size(800.0, 560.0)
+        .data_directory(kyso_keys::home::kyso_home().join("webview"))
+        .build()?;
+    Ok(())
 }
 
 /// Whether the tray icon was made (then closing the window only hides it).
