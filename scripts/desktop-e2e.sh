@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Drive the real desktop app through WebDriver (tauri-driver + WebKitWebDriver)
-# on a private headless X server: ui/e2e/sign.e2e.mjs.
+# on a private headless X server: the journeys of ui/e2e/app.e2e.mjs, or another script.
 #
-#   scripts/desktop-e2e.sh BINARY
+#   scripts/desktop-e2e.sh BINARY [SCRIPT]
 #
 # Env: KYSO_E2E_PKI, the test PKI (tests/pki/make-pki.sh); KYSO_E2E_PDF, a PDF to sign;
 # optionally KYSO_E2E_PYHANKO (default: the repository's .venv). The `kyso` and
@@ -13,7 +13,10 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$(realpath "${1:?usage: desktop-e2e.sh BINARY}")"
+BIN="$(realpath "${1:?usage: desktop-e2e.sh BINARY [SCRIPT]}")"
+# The journeys by default; the desktop benchmark (ui/e2e/bench.e2e.mjs) runs in the same
+# session with the same real parts.
+SCRIPT="$(realpath "${2:-$REPO/ui/e2e/app.e2e.mjs}")"
 PORT="${KYSO_E2E_PORT:-4444}"
 for tool in Xvfb dbus-daemon dbus-send tauri-driver WebKitWebDriver curl node gnome-keyring-daemon secret-tool; do
   command -v "$tool" >/dev/null || { echo "e2e: missing $tool" >&2; exit 2; }
@@ -105,7 +108,7 @@ curl -sf "http://127.0.0.1:$PORT/status" >/dev/null || { echo "e2e: tauri-driver
 
 status=0
 KYSO_DESKTOP_BIN="$BIN" WEBDRIVER_URL="http://127.0.0.1:$PORT" \
-  KYSO_E2E_SHOT_DIR="$REPO/target/e2e" node "$REPO/ui/e2e/app.e2e.mjs" || status=$?
+  KYSO_E2E_SHOT_DIR="$REPO/target/e2e" node "$SCRIPT" || status=$?
 # Closing the window leaves the app in the tray: end it with the session.
 pkill -f "^$BIN" 2>/dev/null || true
 [ "$status" = 0 ] || { echo "e2e: tauri-driver log:" >&2; tail -30 "$WORK/driver.log" >&2; }
