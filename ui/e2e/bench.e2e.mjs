@@ -139,13 +139,19 @@ try {
       doneCss,
       timeoutMs,
     );
-  const clear = async () => {
-    await s.script(
-      "const c = document.querySelector('[data-testid=clear-documents]'); if (c) c.click();" +
-        "const x = document.querySelector('[data-testid=document] button.icon'); if (x) x.click(); return true;",
+  /** Empties the list (once the last signing is over: the list is locked while it runs). */
+  const clear = () =>
+    until(
+      "the list empty",
+      async () =>
+        s.script(
+          "if (document.querySelector('[data-testid=batch-progress]')) return false;" +
+            "const c = document.querySelector('[data-testid=clear-documents]'); if (c) c.click();" +
+            "const x = document.querySelector('[data-testid=document] button.icon'); if (x) x.click();" +
+            "return !document.querySelector('[data-testid=document]');",
+        ),
+      60000,
     );
-    await until("the list empty", async () => !(await s.exists("[data-testid=document]")));
-  };
 
   // ---- Click "Ký" to signed: one page, vault identity without PIN ---------------------------
   const signs = { leader: [], invisible: [] };

@@ -28,17 +28,21 @@ class AppRangeTransport extends pdfjs.PDFDataRangeTransport {
   }
 }
 
-/** Opens a chosen document of `size` bytes for rendering. */
+/** Files up to this size are read in one piece: one round trip instead of several. */
+const WHOLE_FILE = 8 * 1024 * 1024;
+
+/**
+ * Opens a chosen document of `size` bytes for rendering: read whole when small, else by
+ * ranges (the first page of a 50 MB scan shows without reading the rest).
+ */
 export async function openPdf(path: string, size: number): Promise<pdfjs.PDFDocumentProxy> {
-  const initial = await documentRange(path, 0, Math.min(size, CHUNK));
+  const options = { disableAutoFetch: true, disableStream: true, enableXfa: false };
+  if (size <= WHOLE_FILE) {
+    return pdfjs.getDocument({ ...options, data: await documentRange(path, 0, size) }).promise;
+  }
+  const initial = await documentRange(path, 0, CHUNK);
   const transport = new AppRangeTransport(path, size, initial);
-  return pdfjs.getDocument({
-    range: transport,
-    rangeChunkSize: CHUNK,
-    disableAutoFetch: true,
-    disableStream: true,
-    enableXfa: false,
-  }).promise;
+  return pdfjs.getDocument({ ...options, range: transport, rangeChunkSize: CHUNK }).promise;
 }
 
 /** Renders page `n` (from 1) at `scale` into the canvas; the displayed size in points. */
