@@ -1152,8 +1152,10 @@ async fn post_inbox_status(
             status.code
         )));
     }
-    if status.code == "02" && status.description.trim().is_empty() {
-        return Err(ApiError::bad_request("a refusal (02) needs its reason"));
+    if status.description.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "a status needs its words in description (for a refusal, 02, the reason)",
+        ));
     }
     let Some(document_receipt) = st.store.inbox_receipt(&caller.organ_id, &inbox_id)? else {
         return Err(ApiError::not_found(
