@@ -153,11 +153,10 @@ pub fn build(
             .map_err(|e| SyncError::store_io(path.to_path_buf(), e))?;
     }
     let (sha256, size, writer) = out.finish();
-    let file = writer
+    // Flushed, not fsynced: the package is made again from the store if Kyso stops.
+    writer
         .into_inner()
         .map_err(|e| SyncError::store_io(path.to_path_buf(), e.into_error()))?;
-    file.sync_all()
-        .map_err(|e| SyncError::store_io(path.to_path_buf(), e))?;
     drop(zips);
     if size > max_bytes {
         return Err(SyncError::TooLarge {
