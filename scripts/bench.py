@@ -168,6 +168,7 @@ DOC_BYTES = 200 * 1024             # each signed document, about
 MAX_CHUNK = 8 * 1024 * 1024        # kyso_sync::protocol::MAX_CHUNK
 CLIENT_ID, CLIENT_SECRET = 'ubnd-hanam', 'bench-secret-42'
 ORGAN_ID = '000.00.00.H35'  # the sender of tests/sync/meta-template.toml
+PEER_ORGAN = '000.01.35.H35'  # its recipient
 P12 = os.path.join(PKI, 'signer-modern.p12')
 P12_PASSWORD = os.path.join(PKI, 'p12-password.txt')
 
@@ -281,19 +282,24 @@ def prepare_sync():
 
 class Exchange:
     """The real `kyso-exchange serve` on a free loopback port, with a fresh database in `work`,
-    the test root as its trust anchor and one client."""
+    the test root as its trust anchor and one client; `dialect` vdxp serves the VNPT SDK's
+    protocol (issue 14), with the recipient of tests/sync/meta-template.toml as a second system."""
 
-    def __init__(self, work):
+    def __init__(self, work, dialect='kyso'):
         os.makedirs(work, exist_ok=True)
         config = os.path.join(work, 'exchange.toml')
         with open(config, 'w') as f:
             f.write(f'trust_anchors = ["{os.path.join(PKI, "root.pem")}"]\n\n[[clients]]\n'
                     f'client_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"\n'
                     f'organ_id = "{ORGAN_ID}"\norgan_name = "Ủy ban nhân dân tỉnh Hà Nam"\n')
+            if dialect != 'kyso':
+                f.write(f'\n[[clients]]\nclient_id = "so"\nclient_secret = "so-secret"\n'
+                        f'organ_id = "{PEER_ORGAN}"\n')
         self.db = os.path.join(work, 'exchange.db')
         self.log = open(os.path.join(work, 'exchange.log'), 'wb')
-        self.proc = subprocess.Popen([EXCHANGE, 'serve', '--addr', '127.0.0.1:0', '--db', self.db,
-                                      '--config', config], stdout=subprocess.PIPE, stderr=self.log)
+        self.proc = subprocess.Popen([EXCHANGE, 'serve', '--dialect', dialect, '--addr', '127.0.0.1:0',
+                                      '--db', self.db, '--config', config],
+                                     stdout=subprocess.PIPE, stderr=self.log)
         line = self.proc.stdout.readline().decode()
         if not line.startswith('listening on http://'):
             self.stop()
@@ -330,6 +336,12 @@ class Exchange:
         value = json.loads(out)
         return value if isinstance(value, list) else value['documents']
 
+    def packages(self):
+        """What a provincial dialect's double holds (`kyso-exchange packages`)."""
+        out = subprocess.run([EXCHANGE, 'packages', '--db', self.db], check=True,
+                             stdout=subprocess.PIPE).stdout
+        return json.loads(out)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -347,7 +359,7 @@ _clients = 0
 class Client:
     """A Kyso user with a fresh KYSO_HOME and keychain service, logged in to `url`."""
 
-    def __init__(self, home, url, workers=None):
+    def __init__(self, home, url, workers=None, dialect='kyso', extra=()):
         global _clients
         _clients += 1
         shutil.rmtree(home, ignore_errors=True)
@@ -355,7 +367,12 @@ class Client:
         self.env = dict(os.environ, KYSO_HOME=home,
                         KYSO_KEYCHAIN_SERVICE=f'kyso-bench-{os.getpid()}-{_clients}')
         self.env.pop('KYSO_EXCHANGE_SECRET', None)
-        settings = [('exchange.url', url), ('exchange.client-id', CLIENT_ID)]
+        if dialect == 'kyso':
+            settings = [('exchange.url', url), ('exchange.client-id', CLIENT_ID)]
+        else:
+            settings = [('exchange.dialect', dialect), ('exchange.url', url),
+                        ('exchange.system-id', ORGAN_ID)]
+        settings += list(extra)
         if workers is not None:
             settings.append(('sync.workers', str(workers)))
         for key, value in settings:
@@ -498,6 +515,165 @@ def bench_upload(path, chunks, sha256, meta, runs):
             {k: med(curl, k) for k in curl[0]}, length)
 
 
+# ---- the VDXP dialect (issue 14) ----------------------------------------------------------
+
+VDXP_MAX_MB = 100  # a 50 MB document is a 67 MB package (base64): over the 50 MB default
+
+
+def vdxp_headers(params, secret):
+    """The VNPT SDK's headers for a call (docs/exchange-dialects.md): each logical header as
+    XroadVnpt-k, the JSON of them, its HMAC-SHA256 under the secret, the version."""
+    import hmac
+    now = time.gmtime(time.time() + 7 * 3600)
+    stamp = time.strftime('%d%m%YT%H%M%S', now) + '+0000'
+    pairs = [('systemid', ORGAN_ID), ('timestamp', stamp)] + params
+    signed = '{' + ','.join(json.dumps('XroadVnpt-' + k) + ':' + json.dumps(v) for k, v in pairs) + '}'
+    digest = hmac.new(secret.encode(), signed.encode(), hashlib.sha256).hexdigest()
+    headers = [(f'XroadVnpt-{k}', v) for k, v in pairs]
+    headers += [('XroadVnpt-sign-header-key', ';'.join(k for k, _ in pairs)),
+                ('XroadVnpt-sign-header', signed), ('XroadVnpt-hash-header', digest),
+                ('XroadVnpt-version', '3.0.201608')]
+    return headers
+
+
+def expect_vdxp_sent(report, count, exchange):
+    """Every document sent, and the double holds each once."""
+    got = {k: report.get(k) for k in ('sent', 'refused', 'failed', 'queued', 'retries')}
+    if got['sent'] != count or got['failed'] or got['queued']:
+        sys.exit(f'bench: vdxp: kyso sync sent {got}, expected {count}: '
+                 f'{json.dumps(report.get("deliveries", [])[:3], ensure_ascii=False)}')
+    packages = [p for p in exchange.packages() if p['message_type'] == 'edoc']
+    ids = {p['document_id'] for p in packages}
+    if len(packages) != count or len(ids) != count:
+        sys.exit(f'bench: vdxp: the double holds {len(packages)} packages, {len(ids)} distinct')
+    return packages
+
+
+def bench_vdxp_many(pairs, runs):
+    """The 1000 documents of the sync part to the VDXP double: queued (not timed), then
+    `kyso sync` timed."""
+    results = []
+    for r in range(runs):
+        work = os.path.join(SYNC, 'run-vdxp')
+        shutil.rmtree(work, ignore_errors=True)
+        exchange = Exchange(os.path.join(work, 'exchange'), dialect='vdxp')
+        try:
+            client = Client(os.path.join(work, 'home'), exchange.url, dialect='vdxp')
+            queue_wall = client.queue(pairs)
+            cpu0 = exchange.cpu_seconds()
+            wall, user, system, rss, report = client.sync()
+            server_cpu = exchange.cpu_seconds() - cpu0
+            expect_vdxp_sent(report, len(pairs), exchange)
+        finally:
+            exchange.stop()
+        results.append(dict(wall=wall, client_cpu=user + system, rss=rss, server_cpu=server_cpu,
+                            queue=queue_wall))
+        print(f'vdxp: sync {len(pairs)} documents, run {r + 1}: {wall:.2f} s (client CPU '
+              f'{user + system:.2f} s, server CPU {server_cpu:.2f} s)', flush=True)
+    shutil.rmtree(os.path.join(SYNC, 'run-vdxp'), ignore_errors=True)
+    med = lambda k: statistics.median(x[k] for x in results)
+    return {k: med(k) for k in results[0]} | {'runs': [x['wall'] for x in results]}
+
+
+def bench_vdxp_big(path, meta, runs):
+    """One big signed PDF with `kyso sync` to the VDXP double, against curl posting the same
+    edXML body (the package Kyso sent, taken from the double) with the same signed headers,
+    alternating, each against a fresh double."""
+    body = os.path.join(SYNC, 'vdxp-package.edxml')
+    kyso, curl = [], []
+    for r in range(runs):
+        work = os.path.join(SYNC, 'run-vdxp-big')
+        shutil.rmtree(work, ignore_errors=True)
+        exchange = Exchange(os.path.join(work, 'exchange-kyso'), dialect='vdxp')
+        try:
+            client = Client(os.path.join(work, 'home'), exchange.url, dialect='vdxp',
+                            extra=[('exchange.max-document-mb', str(VDXP_MAX_MB))])
+            client.queue([(path, meta)])
+            wall, user, system, rss, report = client.sync()
+            [package] = expect_vdxp_sent(report, 1, exchange)
+            shutil.copyfile(os.path.join(os.path.dirname(exchange.db), 'exchange.db.blobs', 'packages',
+                                         package['doc_id']), body)
+        finally:
+            exchange.stop()
+        kyso.append(dict(wall=wall, rss=rss, client_cpu=user + system))
+        shutil.rmtree(work, ignore_errors=True)
+
+        exchange = Exchange(os.path.join(work, 'exchange-curl'), dialect='vdxp')
+        try:
+            sha = sha256_file(body)
+            cmd = ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'POST', '-H', 'Expect:',
+                   '-H', 'Content-Type: application/octet-stream']
+            for k, v in vdxp_headers([('from', ORGAN_ID), ('servicetype', 'eDoc'), ('messagetype', 'edoc'),
+                                      ('hash-file', sha)], CLIENT_SECRET):
+                cmd += ['-H', f'{k}: {v}']
+            cmd += ['-T', body, exchange.url + '/sendEdoc']
+            with tempfile.NamedTemporaryFile('r', suffix='.time') as t:
+                start = time.perf_counter()
+                proc = subprocess.run(['/usr/bin/time', '-f', '%M', '-o', t.name] + cmd,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                cwall = time.perf_counter() - start
+            held = [p for p in exchange.packages() if p['body_sha256'] == sha]
+            if proc.returncode != 0 or proc.stdout.decode() != '200' or len(held) != 1:
+                sys.exit(f'bench: vdxp: curl failed ({proc.returncode}, {proc.stdout.decode()}): '
+                         f'{proc.stderr.decode()[-2000:]}')
+        finally:
+            exchange.stop()
+        curl.append(dict(wall=cwall))
+        shutil.rmtree(work, ignore_errors=True)
+        print(f'vdxp: {os.path.getsize(path) / 1e6:.0f} MB, run {r + 1}: kyso sync {wall:.2f} s '
+              f'({rss / 1024:.1f} MiB), curl {cwall:.2f} s', flush=True)
+    med = lambda rows, k: statistics.median(x[k] for x in rows)
+    return ({k: med(kyso, k) for k in kyso[0]} | {'max_rss': max(x['rss'] for x in kyso)},
+            {k: med(curl, k) for k in curl[0]}, os.path.getsize(path), os.path.getsize(body))
+
+
+def bench_vdxp(args, pairs=None):
+    """Issue 14: the 1000 documents and one 50 MB document to the VDXP double."""
+    if pairs is None:
+        pairs, _, _ = prepare_sync()
+    src = os.path.join(DATA, 'scan-50mb.pdf')
+    big = os.path.join(SYNC, 'scan-50mb.signed.pdf')
+    if not os.path.exists(big):
+        sh([KYSO, 'sign', src, '-o', big + '.tmp', '--p12', P12, '--p12-password-file', P12_PASSWORD],
+           stdout=subprocess.DEVNULL)
+        os.replace(big + '.tmp', big)
+    meta = os.path.join(SYNC, 'big-meta.toml')
+    with open(meta, 'w') as f:
+        f.write(meta_toml(9999))
+    many = bench_vdxp_many(pairs, args.sync_runs)
+    kyso, curl, length, package = bench_vdxp_big(big, meta, args.runs)
+    return dict(docs=len(pairs), doc_bytes=os.path.getsize(pairs[0][0]), many=many, kyso=kyso, curl=curl,
+                length=length, package=package, load=os.getloadavg()[0])
+
+
+def vdxp_lines(args, v):
+    n, many, k, c = v['docs'], v['many'], v['kyso'], v['curl']
+    return ['', '## Sync to a VDXP platform (the VNPT SDK\'s dialect)', '',
+            'The double of the VDXP dialect (`kyso-exchange serve --dialect vdxp`, docs/exchange-dialects.md) '
+            'on loopback, a fresh database for every run: it checks each request\'s HMAC, the sender, '
+            '`hash-file`, parses the edXML and routes it (no signature verification: these platforms '
+            'carry documents, they do not judge them). Kyso sends each document inside its edXML '
+            '(`exchange.dialect vdxp`, plain PDF, base64), written to a temporary file and streamed; '
+            f'`exchange.max-document-mb {VDXP_MAX_MB}` for the big one (its package is '
+            f'{v["package"] / 1e6:.0f} MB). curl posts the very package Kyso sent (taken from the double) '
+            'with the same signed headers (`-T`, streamed). Median of '
+            f'{args.sync_runs} runs for the {n} documents, {args.runs} for the big one. Load average when '
+            f'this part started: {v["load"]:.2f} on {os.cpu_count()} cores.',
+            '',
+            '| measure | Kyso | curl | Kyso / curl | target |',
+            '|---|---|---|---|---|',
+            f'| {n} signed one-page PDFs of {v["doc_bytes"] / 1024:.0f} KB, `kyso sync` to the VDXP double | '
+            f'{many["wall"]:.2f} s ({n / many["wall"]:.0f} documents/s) | — | — | ≤ 10 s |',
+            f'| one {v["length"] / 1e6:.0f} MB signed PDF, `kyso sync` (vdxp) vs curl posting the same edXML body | '
+            f'{k["wall"]:.3f} s | {c["wall"]:.3f} s | {k["wall"] / c["wall"]:.2f}× | ≤ 2× curl |',
+            '', '| measure | Kyso | target |', '|---|---|---|',
+            f'| peak memory, `kyso sync` of the {v["length"] / 1e6:.0f} MB PDF (vdxp) | '
+            f'{k["max_rss"] / 1024:.1f} MiB | ≤ 32 MiB |',
+            f'| peak memory, `kyso sync` of {n} documents (vdxp) | {many["rss"] / 1024:.1f} MiB | — |',
+            f'| `kyso sync` CPU time (user + system), {n} documents (vdxp) / the double\'s | '
+            f'{many["client_cpu"]:.2f} s / {many["server_cpu"]:.2f} s | — |']
+
+
 def bench_server_verify(files, runs):
     """What the exchange's check on arrival costs: kyso-core's offline verification with the
     exchange's anchor, here through `kyso verify --offline --trust root.pem` over the same
@@ -514,14 +690,15 @@ def main():
                     help='runs of the 1000-document sync (each queues 1000 documents first)')
     ap.add_argument('--only', default='sign,visible,verify,timestamp,sync,desktop',
                     help='comma-separated parts to run (sign, visible, verify, timestamp, sync, '
-                         'desktop); the page lists only those')
+                         'desktop; vdxp: only the VDXP measures the sync part includes); the page '
+                         'lists only those')
     ap.add_argument('--out', default=os.path.join(REPO, 'docs', 'benchmarks.md'))
     args = ap.parse_args()
     parts = set(args.only.split(','))
-    known = {'sign', 'visible', 'verify', 'timestamp', 'sync', 'desktop'}
+    known = {'sign', 'visible', 'verify', 'timestamp', 'sync', 'desktop', 'vdxp'}
     if parts - known:
         ap.error(f'--only: unknown part(s) {", ".join(sorted(parts - known))}')
-    if 'sync' in parts and os.environ.get('KYSO_TEST_KEYRING') != '1':
+    if parts & {'sync', 'vdxp'} and os.environ.get('KYSO_TEST_KEYRING') != '1':
         # `kyso login` keeps the client secret in the OS keychain: run under a private session
         # bus with an unlocked gnome-keyring (scripts/bench.sh does this already).
         wrapper = os.path.join(REPO, 'scripts', 'with-keyring.sh')
@@ -539,6 +716,8 @@ def main():
         stamps = bench_timestamp(args)
     if 'sync' in parts:
         sync = bench_sync(args)
+    elif 'vdxp' in parts:
+        sync = {'vdxp': bench_vdxp(args)}
     if 'desktop' in parts:
         desktop = bench_desktop(args)
     write_page(args, rows, memory, verify_rows, batch_median, sync, visible, stamps, desktop)
@@ -712,8 +891,9 @@ def bench_sync(args):
         kyso, curl, length = bench_upload(path, chunks, sha, meta, args.runs)
         uploads[size] = dict(kyso=kyso, curl=curl, length=length, chunks=chunks, sha256=sha, path=path,
                              verify=bench_server_verify([path], 3))
+    vdxp = bench_vdxp(args, pairs)
     return dict(load=load, docs=len(pairs), doc_bytes=os.path.getsize(files[0]), verify_many=verify_many,
-                many=many, workers=workers, uploads=uploads, meta=meta, example=pairs[0])
+                many=many, workers=workers, uploads=uploads, meta=meta, example=pairs[0], vdxp=vdxp)
 
 
 def rel(path):
@@ -1066,8 +1246,10 @@ def write_page(args, rows, memory, verify_rows, batch_median, sync, visible, sta
                 lines.append(f'| peak memory, {label} | {row["kyso"][1] / 1024:.1f} MiB | ≤ 20 MiB, flat with size |')
     if stamps:
         lines += timestamp_lines(args, stamps)
-    if sync:
+    if sync and 'many' in sync:
         lines += sync_lines(args, sync)
+    if sync and 'vdxp' in sync:
+        lines += vdxp_lines(args, sync['vdxp'])
     if desktop:
         lines += desktop_lines(args, desktop)
     lines += ['', '## Commands']
@@ -1088,8 +1270,14 @@ def write_page(args, rows, memory, verify_rows, batch_median, sync, visible, sta
         lines += visible_command_lines(visible)
     if stamps:
         lines += timestamp_command_lines(stamps)
-    if sync:
+    if sync and 'many' in sync:
         lines += sync_command_lines(sync)
+    if sync and 'vdxp' in sync:
+        lines += ['', 'VDXP (issue 14): `kyso config set exchange.dialect vdxp`, `exchange.system-id '
+                  f'{ORGAN_ID}`, `KYSO_EXCHANGE_SECRET=... kyso login`; `kyso-exchange serve --dialect vdxp`; '
+                  'curl: `curl -X POST -H \'Expect:\' -H XroadVnpt-… (systemid, timestamp, from, servicetype, '
+                  'messagetype, hash-file, sign-header-key, sign-header, hash-header, version) -T PACKAGE '
+                  'http://ADDR/sendEdoc`, PACKAGE being the edXML body Kyso sent, taken from the double.']
     lines.append('')
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:

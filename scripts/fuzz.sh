@@ -11,7 +11,7 @@ SECONDS_PER_TARGET="${1:-600}"; shift || true
 case "$SECONDS_PER_TARGET" in
   ''|*[!0-9]*) echo "usage: scripts/fuzz.sh SECONDS [TARGET...]" >&2; exit 2 ;;
 esac
-TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader sign_path text_extract cms_parser tsp_response p12_import verify edxml_parser)
+TARGETS=("$@"); [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(pdf_reader sign_path text_extract cms_parser tsp_response p12_import verify edxml_parser dialect_answers)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 PKI="$REPO/target/test-data/pki"; CORPUS="$REPO/target/test-data/corpus"
@@ -20,7 +20,7 @@ bash "$REPO/tests/corpus/make-corpus.sh" "$CORPUS" "$PKI"
 
 seeds="$REPO/fuzz/corpus"
 mkdir -p "$seeds/pdf_reader" "$seeds/sign_path" "$seeds/text_extract" "$seeds/cms_parser" "$seeds/tsp_response" "$seeds/p12_import" "$seeds/verify" \
-  "$seeds/edxml_parser" "$REPO/target/fuzz-logs"
+  "$seeds/edxml_parser" "$seeds/dialect_answers" "$REPO/target/fuzz-logs"
 # p12_import: a byte choosing the password (3: the test PKI's, 0: none) and the key index,
 # then the file.
 for p12 in "$PKI"/*.p12; do
@@ -29,6 +29,7 @@ for p12 in "$PKI"/*.p12; do
 done
 cp -n "$CORPUS"/signed-*.pdf "$CORPUS"/certified-*.pdf "$seeds/verify/"
 cp -n "$REPO"/crates/kyso-sync/tests/fixtures/edxml/*.xml "$seeds/edxml_parser/"
+cp -n "$REPO"/fuzz/fixtures/dialect_answers/*.json "$seeds/dialect_answers/"
 for f in "$CORPUS"/*.pdf; do
   # Large files slow libFuzzer down without adding structure: seed the small ones.
   if [ "$(stat -c %s "$f")" -lt 300000 ]; then

@@ -1,5 +1,6 @@
 //! The edXML reader (QCVN 102:2016, kyso-sync) on arbitrary bytes: `parse` and `parse_status`
-//! must never panic, and what they read must survive being written again.
+//! must never panic, and what they read must survive being written again (a status in both
+//! layouts: `Status`, and the status package of the VNPT SDK's platforms).
 //!
 //! The round trip is checked on what `parse` returns, not on any message: `to_xml`'s promise
 //! (`parse(to_xml(m)) == m` when the metadata validates) does not hold for every value of the
@@ -47,5 +48,12 @@ fuzz_target!(|data: &[u8]| {
             Ok(again) => assert_eq!(again, status, "parse_status(status_to_xml(s)) != s\n{xml}"),
             Err(e) => panic!("status_to_xml wrote a status parse_status refuses: {e}\n{xml}"),
         }
+        // The same status as the VNPT SDK's platforms carry it (a status package).
+        let package = edxml::status_package_to_xml(&status);
+        match edxml::parse_status(package.as_bytes()) {
+            Ok(again) => assert_eq!(again, status, "status package round trip\n{package}"),
+            Err(e) => panic!("status_package_to_xml wrote what parse_status refuses: {e}\n{package}"),
+        }
+        let _ = edxml::timestamp_to_rfc3339(&status.timestamp);
     }
 });

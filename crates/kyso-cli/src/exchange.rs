@@ -14,7 +14,10 @@ use crate::ui::{self, t, tp};
 
 #[derive(clap::Subcommand)]
 pub enum ConfigCommand {
-    /// Set a setting: ui.lang (vi or en), exchange.url, exchange.client-id, sync.workers,
+    /// Set a setting: ui.lang (vi or en), exchange.url, exchange.client-id, exchange.dialect
+    /// (kyso, vdxp, lgsp-v1), exchange.system-id, exchange.username,
+    /// exchange.application-code, exchange.attachment-encoding (pdf, zip),
+    /// exchange.max-document-mb, sync.workers,
     /// sync.backoff-base-ms,
     /// sync.backoff-max-ms, sync.poll-seconds, sync.require-timestamp, appearance.image,
     /// appearance.seal, appearance.seal-size-mm, appearance.box, appearance.anchor-gap,
@@ -35,9 +38,14 @@ pub enum ConfigCommand {
 
 #[derive(clap::Args)]
 pub struct LoginArgs {
-    /// File holding the exchange's client secret (else KYSO_EXCHANGE_SECRET, else a prompt).
+    /// File holding the exchange's secret: the client secret (kyso), the HMAC key (vdxp), the
+    /// X-SecretKey (lgsp-v1). Else KYSO_EXCHANGE_SECRET, else a prompt.
     #[arg(long = "secret-file")]
     secret_file: Option<PathBuf>,
+    /// lgsp-v1: file holding the login's password (else KYSO_EXCHANGE_PASSWORD, else a
+    /// prompt).
+    #[arg(long = "password-file")]
+    password_file: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -111,6 +119,26 @@ pub struct InboxArgs {
 enum InboxAction {
     /// Download the documents addressed to your organ, for offline reading and signing.
     Fetch,
+    /// Give a received document a status for its sender: 03 registered, 02 refused (with the
+    /// reason), 04 assigned, 05 in progress, 06 done, 13/15/16 recall. Sent at once when the
+    /// exchange answers, else at the next sync.
+    Status {
+        /// The inbox id (`kyso inbox`).
+        id: i64,
+        /// The status code.
+        code: String,
+        /// The words of the status; for 02, the reason (required).
+        #[arg(long)]
+        description: Option<String>,
+        /// Who gives it (StaffInfo).
+        #[arg(long)]
+        staff: Option<String>,
+    },
+    /// Send a status again that failed (after "may have been sent": once checked).
+    StatusRetry {
+        /// The status's id (`kyso inbox --json`, statuses).
+        status_id: i64,
+    },
 }
 
 #[derive(clap::Args)]
@@ -228,21 +256,42 @@ pub fn login(args: LoginArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    let config = match Config::load(&home()) {
+        Ok(c) => c,
+        Err(e) => return fail(&e, false),
+    };
+    let password = match config.exchange.dialect() {
+        kyso_sync::Dialect::LgspV1 => match read_password(args.password_file.as_deref()) {
+            Ok(p) => Some(p),
+            Err(p) => {
+                ui::report(&p);
+                return exit::USAGE;
+            }
+        },
+        _ => None,
+    };
     let result = (|| -> Result<String, SyncError> {
-        let config = Config::load(&home())?;
-        let (url, client_id) = config.exchange()?;
-        // Check the secret with the exchange before keeping it, when the exchange answers.
-        let client = kyso_sync::ExchangeClient::new(url, client_id, secret.clone())?;
-        let checked = match client.inbox() {
-            Ok(_) => "cli.login.checked",
-            Err(SyncError::InvalidClient) => return Err(SyncError::InvalidClient),
+        let (url, account) = config.exchange()?;
+        // Check the credentials with the exchange before keeping them, when it answers.
+        let transport =
+            kyso_sync::config::transport_with(&config, secret.clone(), password.clone())?;
+        let checked = match transport.check_login() {
+            Ok(()) => "cli.login.checked",
+            Err(e @ (SyncError::InvalidClient | SyncError::LoginRefused)) => return Err(e),
             Err(_) => "cli.login.not_checked",
         };
-        kyso_sync::config::store_secret(url, client_id, &secret)?;
-        Ok(tp(
+        kyso_sync::config::store_secret(url, account, &secret)?;
+        let mut lines = tp(
             "cli.login.stored",
-            &[("client_id", client_id), ("checked", &t(checked))],
-        ))
+            &[("client_id", account), ("checked", &t(checked))],
+        );
+        if let Some(password) = &password {
+            let username = config.username()?;
+            kyso_sync::config::store_password(url, username, password)?;
+            lines.push('\n');
+            lines.push_str(&tp("cli.login.password_stored", &[("username", username)]));
+        }
+        Ok(lines)
     })();
     match result {
         Ok(message) => {
@@ -267,6 +316,25 @@ fn read_secret(file: Option<&Path>) -> Result<zeroize::Zeroizing<String>, Proble
             "SECRET_EMPTY",
             Vec::new(),
             "the client secret is empty",
+        ));
+    }
+    Ok(zeroize::Zeroizing::new(trimmed.to_string()))
+}
+
+fn read_password(file: Option<&Path>) -> Result<zeroize::Zeroizing<String>, Problem> {
+    let text = match file {
+        Some(path) => crate::passwords::from_file(path)?,
+        None => match std::env::var("KYSO_EXCHANGE_PASSWORD") {
+            Ok(s) => zeroize::Zeroizing::new(s),
+            Err(_) => crate::passwords::ask(&t("cli.prompt.exchange_password"))?,
+        },
+    };
+    let trimmed = text.trim_end_matches(['\r', '\n']);
+    if trimmed.is_empty() {
+        return Err(ui::problem(
+            "SECRET_EMPTY",
+            Vec::new(),
+            "the password is empty",
         ));
     }
     Ok(zeroize::Zeroizing::new(trimmed.to_string()))
@@ -404,7 +472,8 @@ pub fn sync(args: SyncArgs) -> u8 {
     }
     let result = (|| {
         let config = Config::load(&home)?;
-        let client = kyso_sync::config::client(&config)?;
+        let client = kyso_sync::config::connect(&config)?;
+        let client = client.as_ref();
         let options = SyncOptions {
             workers: config.sync.workers,
             backoff: config.sync.backoff(),
@@ -416,9 +485,9 @@ pub fn sync(args: SyncArgs) -> u8 {
             )),
         };
         if args.once {
-            engine::sync_once(&home, &client, &options, &SystemClock)
+            engine::sync_once(&home, client, &options, &SystemClock)
         } else {
-            engine::sync_until_idle(&home, &client, &options, &SystemClock, |_| {})
+            engine::sync_until_idle(&home, client, &options, &SystemClock, |_| {})
         }
     })();
     match result {
@@ -584,36 +653,29 @@ fn watch(home: &Path, json: bool) -> u8 {
 pub fn status(args: StatusArgs) -> u8 {
     let home = home();
     let result = (|| {
-        let mut store = Store::open(&home)?;
+        let store = Store::open(&home)?;
         let entry = store.outbox_entry(args.id)?;
+        let config = Config::load(&home)?;
         let mut note = None;
-        if let (false, Some(receipt_id)) = (args.offline, &entry.receipt_id) {
-            let polled = Config::load(&home)
-                .and_then(|c| kyso_sync::config::client(&c))
-                .and_then(|client| client.status(receipt_id));
-            match polled {
-                Ok(history) => {
-                    store.record_statuses(
-                        entry.id,
-                        &history.history,
-                        time::OffsetDateTime::now_utc(),
-                    )?;
-                }
-                Err(e) => {
-                    note = Some(tp(
-                        "cli.status.not_refreshed",
-                        &[("problem", &ui::describe(&Problem::of(&e)))],
-                    ))
-                }
+        if let (false, Some(_)) = (args.offline, &entry.receipt_id) {
+            let polled = kyso_sync::config::connect(&config).and_then(|client| {
+                engine::refresh_statuses(&home, client.as_ref(), &SystemClock, Some(entry.id))
+            });
+            if let Err(e) = polled {
+                note = Some(tp(
+                    "cli.status.not_refreshed",
+                    &[("problem", &ui::describe(&Problem::of(&e)))],
+                ))
             }
         }
         let entry = store.outbox_entry(args.id)?;
         let history = store.statuses(args.id)?;
         let attempts = store.attempts(args.id)?;
-        Ok::<_, SyncError>((entry, history, attempts, note))
+        let dialect = config.exchange.dialect();
+        Ok::<_, SyncError>((entry, history, attempts, note, dialect))
     })();
     match result {
-        Ok((entry, history, attempts, note)) => {
+        Ok((entry, history, attempts, note, dialect)) => {
             if args.json {
                 let attempts: Vec<_> = attempts
                     .iter()
@@ -636,8 +698,13 @@ pub fn status(args: StatusArgs) -> u8 {
                 };
                 line("cli.status.document_id", &entry.document_id);
                 if let Some(r) = &entry.receipt_id {
+                    // Kyso's exchange gives a receipt; the provincial platforms a DocId.
+                    let label = match dialect {
+                        kyso_sync::Dialect::Kyso => "cli.status.receipt",
+                        _ => "cli.status.doc_id",
+                    };
                     line(
-                        "cli.status.receipt",
+                        label,
                         &format!("{r} ({})", entry.received_at.as_deref().unwrap_or("")),
                     );
                 }
@@ -660,19 +727,67 @@ pub fn status(args: StatusArgs) -> u8 {
 pub fn inbox(args: InboxArgs) -> u8 {
     let home = home();
     let result = (|| {
-        if let Some(InboxAction::Fetch) = args.action {
-            let config = Config::load(&home)?;
-            let client = kyso_sync::config::client(&config)?;
-            let added = engine::fetch_inbox(&home, &client, &SystemClock)?;
-            if !args.json {
-                println!(
-                    "{}",
-                    tp("cli.inbox.fetched", &[("count", &added.len().to_string())])
-                );
+        match &args.action {
+            Some(InboxAction::Fetch) => {
+                let config = Config::load(&home)?;
+                let client = kyso_sync::config::connect(&config)?;
+                let added = engine::fetch_inbox(&home, client.as_ref(), &SystemClock)?;
+                // The 01 "đã đến" of what arrived leaves now (or with the sync already
+                // running for this store).
+                match engine::deliver_statuses(
+                    &home,
+                    client.as_ref(),
+                    &sync_options(&config),
+                    &SystemClock,
+                ) {
+                    Ok(_) | Err(SyncError::Busy) => {}
+                    Err(e) => return Err(e),
+                }
+                if !args.json {
+                    println!(
+                        "{}",
+                        tp("cli.inbox.fetched", &[("count", &added.len().to_string())])
+                    );
+                }
             }
+            Some(InboxAction::Status {
+                id,
+                code,
+                description,
+                staff,
+            }) => {
+                let config = Config::load(&home)?;
+                let mut store = Store::open(&home)?;
+                let queued = engine::queue_status(
+                    &mut store,
+                    *id,
+                    code,
+                    description.as_deref(),
+                    staff.as_deref(),
+                    config.exchange.system_id.as_deref(),
+                    time::OffsetDateTime::now_utc(),
+                )?;
+                send_statuses_now(&home, &config);
+                print_status_given(&store, queued.id, args.json)?;
+                return Ok(None);
+            }
+            Some(InboxAction::StatusRetry { status_id }) => {
+                let config = Config::load(&home)?;
+                let mut store = Store::open(&home)?;
+                store.retry_status(*status_id, time::OffsetDateTime::now_utc())?;
+                send_statuses_now(&home, &config);
+                print_status_given(&store, *status_id, args.json)?;
+                return Ok(None);
+            }
+            None => {}
         }
-        Store::open(&home)?.inbox()
+        Store::open(&home)?.inbox().map(Some)
     })();
+    let result = match result {
+        Ok(None) => return exit::OK,
+        Ok(Some(entries)) => Ok(entries),
+        Err(e) => Err(e),
+    };
     match result {
         Ok(entries) => {
             if args.json {
@@ -694,6 +809,54 @@ pub fn inbox(args: InboxArgs) -> u8 {
         }
         Err(e) => fail(&e, args.json),
     }
+}
+
+/// The sync settings of a run started by a command.
+fn sync_options(config: &Config) -> SyncOptions {
+    SyncOptions {
+        workers: config.sync.workers,
+        backoff: config.sync.backoff(),
+        seed: None,
+        deadline: None,
+        upgrades: None,
+    }
+}
+
+/// Sends the queued statuses now when the exchange answers; otherwise they wait for the next
+/// sync (nothing to report: the status shows where it stands).
+fn send_statuses_now(home: &Path, config: &Config) {
+    if let Ok(client) = kyso_sync::config::connect(config) {
+        let _ =
+            engine::deliver_statuses(home, client.as_ref(), &sync_options(config), &SystemClock);
+    }
+}
+
+fn print_status_given(store: &Store, status_id: i64, json: bool) -> Result<(), SyncError> {
+    let given = store.status_outbox_entry(status_id)?;
+    if json {
+        print_json(&given);
+    } else {
+        let mut state = t(&format!("cli.outbox.state.{}", given.state));
+        if let Some(error) = &given.last_error {
+            state = format!(
+                "{state} {}",
+                stored_problem(given.last_error_code.as_deref(), error)
+            );
+        }
+        println!(
+            "{}",
+            tp(
+                "cli.inbox.status_given",
+                &[
+                    ("id", &given.inbox_id.to_string()),
+                    ("code", &given.code),
+                    ("description", &given.description),
+                    ("state", &state),
+                ],
+            )
+        );
+    }
+    Ok(())
 }
 
 pub fn reply(args: ReplyArgs) -> u8 {

@@ -2,15 +2,19 @@
 //! trust anchors and fault injection.
 //!
 //! ```toml
-//! token_ttl_seconds = 3600          # default 3600
+//! token_ttl_seconds = 3600          # default 3600 (kyso), 1800 (lgsp-v1's JWT)
 //! max_blob_bytes = 1073741824       # default 1 GiB
 //! trust_anchors = ["root.pem"]      # PEM or DER, relative to this file's folder
+//! locked_organs = []                # lgsp-v1: receivers answered with code 23
+//! sent_list_hashes = true           # vdxp: getSentEdocList also gives documentId, hashFile
 //!
 //! [[clients]]
-//! client_id = "demo"
-//! client_secret = "demo-secret"
-//! organ_id = "000.00.00.H35"
+//! client_id = "demo"                # kyso: the client id; lgsp-v1: the user name
+//! client_secret = "demo-secret"     # kyso: the secret; vdxp: the HMAC key; lgsp-v1: X-SecretKey
+//! organ_id = "000.00.00.H35"        # vdxp and lgsp-v1: the systemId
 //! organ_name = "Ủy ban nhân dân tỉnh Hà Nam"
+//! password = "…"                    # lgsp-v1: the login's password
+//! application_code = "KYSO"         # lgsp-v1: the login's applicationCode (any when absent)
 //!
 //! [faults]                          # each rate is a probability per request (0.0 ..= 1.0)
 //! seed = 42
@@ -21,6 +25,7 @@
 //! retry_after_seconds = 1
 //! delay_rate = 0.0
 //! delay_ms = 500
+//! platform_error_rate = 0.0         # vdxp: FAIL, lgsp-v1: code 20, without storing anything
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -57,6 +62,12 @@ pub struct Client {
     pub organ_id: String,
     #[serde(default)]
     pub organ_name: String,
+    /// lgsp-v1: the login's password.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// lgsp-v1: the login's `applicationCode`; any is accepted when absent.
+    #[serde(default)]
+    pub application_code: Option<String>,
 }
 
 /// Fault injection: each rate is the probability that one request gets that fault, drawn
@@ -72,6 +83,9 @@ pub struct Faults {
     pub retry_after_seconds: u64,
     pub delay_rate: f64,
     pub delay_ms: u64,
+    /// The provincial dialects: a sending request answered as the platform's own failure
+    /// (vdxp `FAIL`, lgsp-v1 code 20), nothing stored.
+    pub platform_error_rate: f64,
 }
 
 impl Default for Faults {
@@ -85,6 +99,7 @@ impl Default for Faults {
             retry_after_seconds: 1,
             delay_rate: 0.0,
             delay_ms: 500,
+            platform_error_rate: 0.0,
         }
     }
 }
@@ -107,6 +122,10 @@ fn default_ttl() -> u64 {
     3600
 }
 
+fn default_true() -> bool {
+    true
+}
+
 fn default_max_blob() -> u64 {
     1 << 30
 }
@@ -117,8 +136,12 @@ fn default_max_blob() -> u64 {
 struct File {
     #[serde(default)]
     clients: Vec<Client>,
-    #[serde(default = "default_ttl")]
-    token_ttl_seconds: u64,
+    #[serde(default)]
+    token_ttl_seconds: Option<u64>,
+    #[serde(default)]
+    locked_organs: Vec<String>,
+    #[serde(default = "default_true")]
+    sent_list_hashes: bool,
     #[serde(default = "default_max_blob")]
     max_blob_bytes: u64,
     #[serde(default)]
@@ -131,7 +154,14 @@ struct File {
 #[derive(Clone)]
 pub struct Config {
     pub clients: Vec<Client>,
+    /// The kyso dialect's token lifetime.
     pub token_ttl_seconds: u64,
+    /// lgsp-v1's JWT lifetime.
+    pub jwt_ttl_seconds: u64,
+    /// lgsp-v1: receivers that are locked (code 23).
+    pub locked_organs: Vec<String>,
+    /// vdxp: `getSentEdocList` gives each package's `documentId` and `hashFile` too.
+    pub sent_list_hashes: bool,
     pub max_blob_bytes: u64,
     /// The anchors' files, resolved against the configuration's folder.
     pub trust_anchor_files: Vec<PathBuf>,
@@ -151,12 +181,18 @@ impl std::fmt::Debug for Config {
                     .collect::<Vec<_>>(),
             )
             .field("token_ttl_seconds", &self.token_ttl_seconds)
+            .field("jwt_ttl_seconds", &self.jwt_ttl_seconds)
+            .field("locked_organs", &self.locked_organs)
+            .field("sent_list_hashes", &self.sent_list_hashes)
             .field("max_blob_bytes", &self.max_blob_bytes)
             .field("trust_anchor_files", &self.trust_anchor_files)
             .field("faults", &self.faults)
             .finish()
     }
 }
+
+/// lgsp-v1's JWT lives 30 minutes (docs/domain.md §4).
+pub const DEFAULT_JWT_TTL: u64 = 30 * 60;
 
 /// The default organ (the demo client's).
 pub const DEFAULT_ORGAN_ID: &str = "000.00.00.H35";
@@ -172,8 +208,13 @@ impl Default for Config {
                 client_secret: "demo-secret".into(),
                 organ_id: DEFAULT_ORGAN_ID.into(),
                 organ_name: DEFAULT_ORGAN_NAME.into(),
+                password: Some("demo-password".into()),
+                application_code: None,
             }],
             token_ttl_seconds: default_ttl(),
+            jwt_ttl_seconds: DEFAULT_JWT_TTL,
+            locked_organs: Vec::new(),
+            sent_list_hashes: true,
             max_blob_bytes: default_max_blob(),
             trust_anchor_files: Vec::new(),
             anchors: Vec::new(),
@@ -234,6 +275,7 @@ impl Config {
             ("error_503_rate", f.error_503_rate),
             ("throttle_rate", f.throttle_rate),
             ("delay_rate", f.delay_rate),
+            ("platform_error_rate", f.platform_error_rate),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(invalid(format!(
@@ -241,7 +283,7 @@ impl Config {
                 )));
             }
         }
-        if file.token_ttl_seconds == 0 {
+        if file.token_ttl_seconds == Some(0) {
             return Err(invalid("token_ttl_seconds must be at least 1".into()));
         }
         let trust_anchor_files: Vec<PathBuf> = file
@@ -261,7 +303,10 @@ impl Config {
         }
         Ok(Config {
             clients,
-            token_ttl_seconds: file.token_ttl_seconds,
+            token_ttl_seconds: file.token_ttl_seconds.unwrap_or(default_ttl()),
+            jwt_ttl_seconds: file.token_ttl_seconds.unwrap_or(DEFAULT_JWT_TTL),
+            locked_organs: file.locked_organs,
+            sent_list_hashes: file.sent_list_hashes,
             max_blob_bytes: file.max_blob_bytes,
             trust_anchor_files,
             anchors,
@@ -274,6 +319,30 @@ impl Config {
         self.clients
             .iter()
             .find(|c| c.client_id == client_id && constant_time_eq(&c.client_secret, secret))
+    }
+
+    /// The client whose organ (vdxp and lgsp-v1: the systemId) is `organ_id`.
+    pub fn system(&self, organ_id: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| c.organ_id == organ_id)
+    }
+
+    /// Whether `organ_id` is an organ some client speaks for (a registered unit).
+    pub fn knows_organ(&self, organ_id: &str) -> bool {
+        self.system(organ_id).is_some()
+    }
+
+    /// lgsp-v1's login: the client with this user name and password (and application code,
+    /// when the client has one).
+    pub fn login(&self, username: &str, password: &str, application_code: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| {
+            c.client_id == username
+                && c.password
+                    .as_deref()
+                    .is_some_and(|p| constant_time_eq(p, password))
+                && c.application_code
+                    .as_deref()
+                    .is_none_or(|code| code == application_code)
+        })
     }
 
     /// Offline verification options with this configuration's anchors only (never the

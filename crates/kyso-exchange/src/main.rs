@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! kyso-exchange serve --addr 127.0.0.1:8080 --db exchange.db [--config exchange.toml]
+//!                     [--dialect kyso|vdxp|lgsp-v1]
 //! kyso-exchange documents --db exchange.db [--json]
+//! kyso-exchange packages --db exchange.db          (the dialects' packages, JSON)
 //! kyso-exchange set-status --db exchange.db RECEIPT_ID CODE DESCRIPTION [--staff NAME]
 //! kyso-exchange send-to --db exchange.db ORGAN FILE.pdf [--subject S] [--from ORGAN_ID]
 //! ```
@@ -17,6 +19,7 @@ use clap::{Parser, Subcommand};
 use kyso_exchange::commands::{self, SendTo};
 use kyso_exchange::config::Config;
 use kyso_exchange::server::{self, AppState};
+use kyso_sync::Dialect;
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +45,15 @@ enum Command {
         /// TOML configuration: clients, token lifetime, limits, trust anchors, faults.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// The protocol served: Kyso's own (docs/exchange-api.md), or a double of a provincial
+        /// platform's (docs/exchange-dialects.md).
+        #[arg(long, default_value = "kyso", value_parser = parse_dialect)]
+        dialect: Dialect,
+    },
+    /// List the provincial dialects' packages (vdxp, lgsp-v1) with their deliveries, as JSON.
+    Packages {
+        #[arg(long)]
+        db: PathBuf,
     },
     /// List the documents received: receipt, idempotency key, attachments, statuses.
     Documents {
@@ -86,7 +98,17 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { addr, db, config } => serve(addr, db, config),
+        Command::Serve {
+            addr,
+            db,
+            config,
+            dialect,
+        } => serve(addr, db, config, dialect),
+        Command::Packages { db } => {
+            let store = kyso_exchange::store::Store::open(&db)?;
+            println!("{}", serde_json::to_string_pretty(&store.packages()?)?);
+            Ok(())
+        }
         Command::Documents { db, json } => {
             let docs = commands::documents(&db)?;
             if json {
@@ -133,12 +155,21 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn serve(addr: SocketAddr, db: PathBuf, config: Option<PathBuf>) -> anyhow::Result<()> {
+fn parse_dialect(text: &str) -> Result<Dialect, String> {
+    Dialect::parse(text).ok_or_else(|| format!("{text}: kyso, vdxp or lgsp-v1"))
+}
+
+fn serve(
+    addr: SocketAddr,
+    db: PathBuf,
+    config: Option<PathBuf>,
+    dialect: Dialect,
+) -> anyhow::Result<()> {
     let config = match &config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
     };
-    let state = Arc::new(AppState::open(config, &db)?);
+    let state = Arc::new(AppState::open_dialect(config, &db, dialect)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::SeekFrom;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::StreamExt;
+use kyso_sync::Dialect;
 use kyso_sync::edxml::{self, Message};
 use kyso_sync::protocol::{
     API_PREFIX, EDXML_CONTENT_TYPE, IDEMPOTENCY_KEY, InboxList, MAX_CHUNK, Receipt,
@@ -34,6 +35,7 @@ use crate::config::{Client, Config};
 use crate::conn::{Conn, KillableListener};
 use crate::store::{NewDocument, Recorded, Store, StoreError, new_receipt_id};
 use crate::verify::{PdfToCheck, first_status, is_pdf};
+use kyso_sync::protocol::{StatusEntry, StatusReceipt};
 
 /// Largest edXML message accepted by `POST /api/v1/documents` (attachments travel as blobs).
 pub const MAX_MESSAGE: usize = 16 * 1024 * 1024;
@@ -75,8 +77,14 @@ pub struct AppState {
     pub config: Config,
     pub store: Store,
     pub blobs: BlobDir,
+    /// The protocol served (docs/exchange-dialects.md).
+    pub dialect: Dialect,
+    /// The bodies of the provincial dialects' packages.
+    pub packages_dir: PathBuf,
     rng: Mutex<StdRng>,
     blob_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The key lgsp-v1's JWTs are signed with, made at start.
+    jwt_key: [u8; 32],
 }
 
 type Shared = Arc<AppState>;
@@ -94,18 +102,95 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
-    /// Opens the database at `db` and the blob folder next to it.
+    /// Opens the database at `db` and the blob folder next to it, for Kyso's protocol.
     pub fn open(config: Config, db: &Path) -> Result<AppState, ServeError> {
+        AppState::open_dialect(config, db, Dialect::Kyso)
+    }
+
+    /// Opens the database at `db` and the blob folder next to it, serving `dialect`.
+    pub fn open_dialect(
+        config: Config,
+        db: &Path,
+        dialect: Dialect,
+    ) -> Result<AppState, ServeError> {
         let store = Store::open(db)?;
         let blobs = BlobDir::for_database(db).map_err(ServeError::Blobs)?;
+        let packages_dir = crate::packages::bodies_dir(db).map_err(ServeError::Blobs)?;
         let rng = StdRng::seed_from_u64(config.faults.seed);
         Ok(AppState {
             config,
             store,
             blobs,
+            dialect,
+            packages_dir,
             rng: Mutex::new(rng),
             blob_locks: Mutex::new(HashMap::new()),
+            jwt_key: rand::thread_rng().r#gen(),
         })
+    }
+
+    /// Whether this sending request fails as the platform's own failure
+    /// (`faults.platform_error_rate`).
+    pub fn draw_platform_error(&self) -> bool {
+        let rate = self.config.faults.platform_error_rate;
+        rate > 0.0 && lock(&self.rng).r#gen::<f64>() < rate
+    }
+
+    /// Records a provincial dialect's package: its body as a file, then its rows.
+    pub fn record_package(
+        &self,
+        doc_id: &str,
+        dialect: &str,
+        system: &str,
+        routed: &crate::packages::Routed,
+        sha256: &str,
+        body: &[u8],
+    ) -> Result<(), String> {
+        crate::packages::write_body(&self.packages_dir, doc_id, body).map_err(|e| e.to_string())?;
+        let now = crate::dates::now_ms();
+        let record = crate::packages::PackageRecord {
+            doc_id: doc_id.to_string(),
+            dialect: dialect.to_string(),
+            sender_system: system.to_string(),
+            message_type: routed.message_type.to_string(),
+            document_id: routed.document_id.clone(),
+            notation: routed.notation.clone(),
+            subject: routed.subject.clone(),
+            from_organ_id: routed.from_organ_id.clone(),
+            body_sha256: sha256.to_string(),
+            size: body.len() as u64,
+            created_at: crate::now_rfc3339(),
+            created_ms: now,
+            deliveries: Vec::new(),
+        };
+        self.store
+            .record_package(&record, &routed.recipients)
+            .map_err(|e| e.to_string())
+    }
+
+    /// A new lgsp-v1 JWT for `client`, recorded by its hash with its expiry.
+    pub fn issue_jwt(&self, client: &Client) -> Result<String, StoreError> {
+        let ttl = self.config.jwt_ttl_seconds;
+        let now = now_ms();
+        let token = crate::lgsp_v1::make_jwt(&self.jwt_key, client, now / 1000, ttl);
+        let expires =
+            now.saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX));
+        self.store
+            .add_token(&token_hash(&token), &client.client_id, expires, now)?;
+        Ok(token)
+    }
+
+    /// The client of a valid (recorded, unexpired) lgsp-v1 JWT.
+    pub fn jwt_client(&self, token: &str) -> Option<Client> {
+        let (client_id, expires) = self.store.token(&token_hash(token)).ok().flatten()?;
+        if expires <= now_ms() {
+            return None;
+        }
+        self.config
+            .clients
+            .iter()
+            .find(|c| c.client_id == client_id)
+            .cloned()
     }
 
     /// Draws this request's fault. Every request draws the same count of numbers, in the
@@ -182,8 +267,26 @@ impl AppState {
     }
 }
 
-/// The application: routes, authentication, fault injection and JSON error bodies.
+/// The application of the dialect served: routes, authentication, fault injection and error
+/// bodies.
 pub fn router(state: Shared) -> Router {
+    match state.dialect {
+        Dialect::Kyso => kyso_router(state),
+        Dialect::Vdxp => dialect_router(state.clone(), crate::vdxp::router(state)),
+        Dialect::LgspV1 => dialect_router(state.clone(), crate::lgsp_v1::router(state)),
+    }
+}
+
+/// A provincial dialect's routes with the same fault injection.
+fn dialect_router(state: Shared, routes: Router<Shared>) -> Router {
+    routes
+        .route_layer(middleware::from_fn_with_state(state.clone(), inject_faults))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "no such route") })
+        .with_state(state)
+}
+
+/// Kyso's protocol (docs/exchange-api.md).
+fn kyso_router(state: Shared) -> Router {
     let api = Router::new()
         .route(
             "/blobs/{sha256}",
@@ -196,6 +299,7 @@ pub fn router(state: Shared) -> Router {
         .route("/documents/{receipt_id}/status", get(get_status))
         .route("/inbox", get(get_inbox))
         .route("/inbox/{inbox_id}/edxml", get(get_inbox_edxml))
+        .route("/inbox/{inbox_id}/status", post(post_inbox_status))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route(TOKEN_PATH, post(token))
@@ -264,8 +368,10 @@ async fn inject_faults(
             // A PATCH stores the first half of its chunk and a document POST is recorded
             // before the connection drops (the worst moments for a client); any other request
             // is dropped before it is handled.
+            let path = req.uri().path();
             let partial_effect = req.method() == Method::PATCH
-                || (req.method() == Method::POST && req.uri().path().ends_with("/documents"));
+                || (req.method() == Method::POST
+                    && (path.ends_with("/documents") || path.ends_with("/sendEdoc")));
             if partial_effect {
                 req.extensions_mut().insert(InjectedDrop);
                 let _ = next.run(req).await;
@@ -1006,5 +1112,87 @@ async fn get_inbox_edxml(
         None => Err(ApiError::not_found(
             "your organ's inbox has no entry with this id",
         )),
+    }
+}
+
+/// `POST /api/v1/inbox/{inbox_id}/status`: the receiving organ gives the document a status
+/// (03 registered, 02 refused with its reason…), appended to the history its sender polls.
+async fn post_inbox_status(
+    State(st): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Path(inbox_id): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or("")
+        .to_string();
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::bad_request(
+            "an Idempotency-Key header (a UUID, one per status) is required",
+        ));
+    }
+    let body_sha256 = hex::encode(Sha256::digest(&body));
+    if let Some((client_id, sha, json)) = st.store.inbox_status_key(&key)? {
+        if client_id != caller.client_id || sha != body_sha256 {
+            return Err(idempotency_conflict());
+        }
+        let receipt: StatusReceipt =
+            serde_json::from_str(&json).map_err(|e| ApiError::internal("database", e))?;
+        return Ok((StatusCode::OK, Json(receipt)).into_response());
+    }
+    let status: StatusEntry = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("expected a status as JSON: {e}")))?;
+    if !crate::commands::STATUS_CODES.contains(&status.code.as_str()) || status.code == "01" {
+        return Err(ApiError::bad_request(format!(
+            "status code \"{}\" is not one an organ gives (02 03 04 05 06 13 15 16)",
+            status.code
+        )));
+    }
+    if status.description.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "a status needs its words in description (for a refusal, 02, the reason)",
+        ));
+    }
+    let Some(document_receipt) = st.store.inbox_receipt(&caller.organ_id, &inbox_id)? else {
+        return Err(ApiError::not_found(
+            "your organ's inbox has no entry with this id",
+        ));
+    };
+    let recorded_at = crate::now_rfc3339();
+    let receipt = StatusReceipt {
+        status_id: format!("S{}", uuid::Uuid::new_v4().simple()),
+        inbox_id,
+        idempotency_key: key,
+        recorded_at: recorded_at.clone(),
+        status: StatusEntry {
+            timestamp: if status.timestamp.is_empty() {
+                recorded_at
+            } else {
+                status.timestamp
+            },
+            ..status
+        },
+    };
+    if st.store.record_inbox_status(
+        &receipt,
+        &caller.client_id,
+        &body_sha256,
+        document_receipt.as_deref(),
+    )? {
+        Ok((StatusCode::CREATED, Json(receipt)).into_response())
+    } else {
+        // A concurrent retry with the same key won the race: its receipt.
+        match st.store.inbox_status_key(&receipt.idempotency_key)? {
+            Some((client_id, sha, json)) if client_id == caller.client_id && sha == body_sha256 => {
+                let receipt: StatusReceipt =
+                    serde_json::from_str(&json).map_err(|e| ApiError::internal("database", e))?;
+                Ok((StatusCode::OK, Json(receipt)).into_response())
+            }
+            _ => Err(idempotency_conflict()),
+        }
     }
 }

@@ -24,7 +24,10 @@ pub enum StoreError {
     NoSuchReceipt(String),
 }
 
-const SCHEMA_VERSION: i64 = 1;
+/// 1: Kyso's protocol; 2: the provincial dialects' packages and the statuses organs give their
+/// inbox documents (every table `IF NOT EXISTS`, so a version-1 database is brought up by the
+/// same statements).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS blobs (
@@ -91,6 +94,38 @@ CREATE TABLE IF NOT EXISTS tokens (
     client_id    TEXT NOT NULL,
     expires_ms   INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS inbox_statuses (
+    idempotency_key TEXT PRIMARY KEY,
+    status_id       TEXT NOT NULL UNIQUE,
+    inbox_id        TEXT NOT NULL REFERENCES inbox(inbox_id),
+    client_id       TEXT NOT NULL,
+    body_sha256     TEXT NOT NULL,
+    recorded_at     TEXT NOT NULL,
+    status_json     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS packages (
+    doc_id        TEXT PRIMARY KEY,
+    dialect       TEXT NOT NULL,
+    sender_system TEXT NOT NULL,
+    message_type  TEXT NOT NULL,
+    document_id   TEXT NOT NULL,
+    notation      TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    from_organ_id TEXT NOT NULL,
+    body_sha256   TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    created_at    TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS packages_sender ON packages(sender_system, message_type, created_ms);
+CREATE TABLE IF NOT EXISTS package_deliveries (
+    receiver_doc_id TEXT PRIMARY KEY,
+    doc_id          TEXT NOT NULL REFERENCES packages(doc_id),
+    organ_id        TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS package_deliveries_organ ON package_deliveries(organ_id, status);
 "#;
 
 /// What the database knows of a blob.
@@ -185,7 +220,7 @@ impl Store {
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
         // back on drop), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -492,6 +527,74 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether `organ_id`'s inbox holds `inbox_id`, and the receipt of the document it came
+    /// from (None: put there by `send-to`).
+    pub fn inbox_receipt(
+        &self,
+        organ_id: &str,
+        inbox_id: &str,
+    ) -> Result<Option<Option<String>>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT receipt_id FROM inbox WHERE inbox_id = ?1 AND organ_id = ?2",
+                params![inbox_id, organ_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The status recorded under an idempotency key: (client, body hash, receipt JSON).
+    pub fn inbox_status_key(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, String, String)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT client_id, body_sha256, status_json FROM inbox_statuses
+                 WHERE idempotency_key = ?1",
+                params![key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    /// Records a status an organ gave an inbox document, and appends it to the history of the
+    /// document it came from (when it came through the exchange), in one transaction. False
+    /// when the key was used already.
+    pub fn record_inbox_status(
+        &self,
+        receipt: &kyso_sync::protocol::StatusReceipt,
+        client_id: &str,
+        body_sha256: &str,
+        document_receipt: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO inbox_statuses (idempotency_key, status_id, inbox_id,
+                 client_id, body_sha256, recorded_at, status_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                receipt.idempotency_key,
+                receipt.status_id,
+                receipt.inbox_id,
+                client_id,
+                body_sha256,
+                receipt.recorded_at,
+                serde_json::to_string(receipt).unwrap_or_default()
+            ],
+        )?;
+        if inserted == 1
+            && let Some(receipt_id) = document_receipt
+        {
+            insert_status(&tx, receipt_id, &receipt.status)?;
+        }
+        tx.commit()?;
+        Ok(inserted == 1)
+    }
+
     /// The edXML message of an inbox entry of `organ_id`.
     pub fn inbox_edxml(
         &self,
@@ -519,7 +622,7 @@ pub fn new_receipt_id() -> String {
     format!("R{}", uuid::Uuid::new_v4().simple())
 }
 
-fn insert_status(
+pub(crate) fn insert_status(
     conn: &Connection,
     receipt_id: &str,
     status: &StatusEntry,

@@ -115,3 +115,67 @@ fn a_document_that_arrived_is_in_the_recipients_inbox() {
     let mut r = s.get(&sender, "/api/v1/inbox");
     assert_eq!(json(&mut r)["items"], serde_json::json!([]));
 }
+
+/// `POST /api/v1/inbox/{inbox_id}/status`: the receiving organ's status reaches the sender's
+/// history once per key; a key reused for another status, a 02 without its reason, another
+/// organ's entry are refused.
+#[test]
+fn a_status_given_to_an_inbox_document_reaches_its_sender_once() {
+    let s = Server::start(Some(CLIENTS));
+    let office = s.token_for("ubnd", "s1");
+    let blob = s.upload(&office, &unsigned_pdf("x"));
+    let xml = message(&["000.01.35.H35"], &[("a.bin", &blob)], "41");
+    let mut r = s.post_document(&office, "k-41", &xml).expect("POST");
+    assert_eq!(r.status(), 201);
+    let receipt_id = json(&mut r)["receipt_id"].as_str().expect("id").to_string();
+
+    let dept = s.token_for("sotttt", "s2");
+    let mut r = s.get(&dept, "/api/v1/inbox");
+    let inbox_id = json(&mut r)["items"][0]["inbox_id"]
+        .as_str()
+        .expect("inbox id")
+        .to_string();
+    let post = |token: &str, key: &str, body: serde_json::Value| {
+        s.agent
+            .post(s.url(&format!("/api/v1/inbox/{inbox_id}/status")))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Idempotency-Key", key)
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .expect("POST status")
+    };
+    let registered = serde_json::json!({"code": "03", "description": "Đã tiếp nhận",
+        "timestamp": "2026-11-22T02:00:00Z", "staff": "Đỗ Minh Châu"});
+    let mut r = post(&dept, "s-1", registered.clone());
+    assert_eq!(r.status(), 201);
+    let first = json(&mut r);
+    assert_eq!(first["status"]["code"], "03");
+    let mut r = post(&dept, "s-1", registered.clone());
+    assert_eq!(r.status(), 200, "a retry");
+    assert_eq!(json(&mut r), first, "the same answer");
+    let mut r = post(
+        &dept,
+        "s-1",
+        serde_json::json!({"code": "05", "description": "x", "timestamp": ""}),
+    );
+    assert_error(&mut r, 422, "idempotency_conflict");
+    let mut r = post(
+        &dept,
+        "s-2",
+        serde_json::json!({"code": "02", "description": " ", "timestamp": ""}),
+    );
+    assert_error(&mut r, 400, "bad_request");
+    let mut r = post(&office, "s-3", registered);
+    assert_error(&mut r, 404, "not_found");
+
+    let mut r = s.get(&office, &format!("/api/v1/documents/{receipt_id}/status"));
+    let history = json(&mut r);
+    let codes: Vec<&str> = history["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|h| h["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["01", "03"], "{history}");
+    assert_eq!(history["history"][1]["staff"], "Đỗ Minh Châu");
+}

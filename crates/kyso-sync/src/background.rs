@@ -239,7 +239,11 @@ fn pass(home: &Path, clock: &dyn Clock, last_success: &mut Option<String>) -> (S
         Err(e) => {
             status.connection = match &e {
                 SyncError::NotConfigured => Connection::NotConfigured,
-                SyncError::NotLoggedIn { .. } | SyncError::InvalidClient => Connection::NotLoggedIn,
+                SyncError::NotLoggedIn { .. }
+                | SyncError::InvalidClient
+                | SyncError::LoginRefused
+                | SyncError::PasswordMissing { .. } => Connection::NotLoggedIn,
+                SyncError::SettingMissing { .. } => Connection::NotConfigured,
                 e if e.is_transient() => Connection::Offline,
                 _ => Connection::Error,
             };
@@ -260,7 +264,8 @@ fn deliver_and_fetch(
     config: &Config,
     clock: &dyn Clock,
 ) -> Result<(SyncReport, usize), SyncError> {
-    let client = crate::config::client(config)?;
+    let client = crate::config::connect(config)?;
+    let client = client.as_ref();
     let options = SyncOptions {
         workers: config.sync.workers,
         backoff: config.sync.backoff(),
@@ -271,7 +276,12 @@ fn deliver_and_fetch(
             config.sync.require_timestamp,
         )),
     };
-    let report = engine::sync_once(home, &client, &options, clock)?;
-    let added = engine::fetch_inbox(home, &client, clock)?;
+    let mut report = engine::sync_once(home, client, &options, clock)?;
+    let added = engine::fetch_inbox(home, client, clock)?;
+    // The 01 "đã đến" of what just arrived leaves now, not at the next pass.
+    if !added.is_empty() {
+        let statuses = engine::deliver_statuses(home, client, &options, clock)?;
+        report.statuses_sent += statuses.statuses_sent;
+    }
     Ok((report, added.len()))
 }

@@ -8,10 +8,16 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+use sha2::{Digest, Sha256};
+
 use crate::error::SyncError;
 use crate::files::{FileStore, StoredFile};
 use crate::protocol::{
     self, BlobState, ErrorBody, InboxList, Receipt, StatusHistory, TokenResponse,
+};
+use crate::transport::{
+    Delivered, Dialect, Fetched, Incoming, LastAttempt, Lookup, Outgoing, PackageKind, Prepared,
+    SentDocument, StatusNews, Transport,
 };
 
 /// Largest JSON or edXML answer read into memory (blobs are streamed).
@@ -69,14 +75,7 @@ impl ExchangeClient {
         secret: Zeroizing<String>,
     ) -> Result<ExchangeClient, SyncError> {
         let base = check_url(url)?;
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_per_read(Some(Duration::from_secs(60)))
-            .timeout_per_write(Some(Duration::from_secs(60)))
-            .user_agent(concat!("kyso/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+        let agent = new_agent();
         Ok(ExchangeClient {
             agent,
             base,
@@ -278,6 +277,27 @@ impl ExchangeClient {
             .map_err(unreachable)
     }
 
+    /// Gives a status about an inbox document (03 registered, 02 refused with its reason…):
+    /// appended to the history of the document it answers, once per key.
+    pub fn send_inbox_status(
+        &self,
+        inbox_id: &str,
+        idempotency_key: &str,
+        status: &protocol::StatusEntry,
+    ) -> Result<protocol::StatusReceipt, SyncError> {
+        let url = self.url(&format!("/inbox/{inbox_id}/status"));
+        let body = serde_json::to_vec(status).unwrap_or_default();
+        let mut response = self.authorized(|bearer| {
+            self.agent
+                .post(&url)
+                .header("Authorization", bearer)
+                .header(protocol::IDEMPOTENCY_KEY, idempotency_key)
+                .content_type("application/json")
+                .send(&body[..])
+        })?;
+        read_json(&mut response)
+    }
+
     /// Downloads a blob into the file store, streamed, and checks its SHA-256.
     pub fn download_blob(&self, sha256: &str, files: &FileStore) -> Result<StoredFile, SyncError> {
         let url = self.url(&format!("/blobs/{sha256}"));
@@ -297,14 +317,184 @@ impl ExchangeClient {
     }
 }
 
-fn unreachable(e: ureq::Error) -> SyncError {
-    SyncError::Unreachable {
-        detail: e.to_string(),
+/// Kyso's own protocol as a dialect (docs/exchange-api.md): a document is its blob, uploaded and
+/// resumed, then its message under its idempotency key, so every retry gets the same receipt and
+/// resending is harmless; a status about an inbox document is posted to that entry, under its
+/// own key.
+impl Transport for ExchangeClient {
+    fn dialect(&self) -> Dialect {
+        Dialect::Kyso
+    }
+
+    fn resends_safely(&self) -> bool {
+        true
+    }
+
+    fn check_login(&self) -> Result<(), SyncError> {
+        self.inbox().map(|_| ())
+    }
+
+    fn prepare(&self, outgoing: &Outgoing<'_>) -> Result<Prepared, SyncError> {
+        if let (PackageKind::Document, Some((sha256, size))) = (outgoing.kind, outgoing.file) {
+            self.upload_blob(outgoing.files, sha256, size)?;
+        }
+        Ok(Prepared {
+            sha256: hex::encode(Sha256::digest(outgoing.edxml)),
+            size: outgoing.edxml.len() as u64,
+            body: None,
+        })
+    }
+
+    fn send(&self, outgoing: &Outgoing<'_>, _prepared: &Prepared) -> Result<Delivered, SyncError> {
+        match outgoing.kind {
+            PackageKind::Document => {
+                let receipt = self.send_document(outgoing.key, outgoing.edxml)?;
+                Ok(Delivered {
+                    receipt_id: receipt.receipt_id.clone(),
+                    received_at: receipt.received_at.clone(),
+                    status: Some(receipt.status.clone()),
+                    answer: serde_json::to_value(&receipt).unwrap_or_default(),
+                })
+            }
+            PackageKind::Status => {
+                let inbox_id = outgoing.inbox_server_id.unwrap_or("");
+                let status = crate::edxml::parse_status(outgoing.edxml)?;
+                let entry = protocol::StatusEntry {
+                    code: status.status_code,
+                    description: status.description,
+                    timestamp: crate::edxml::timestamp_to_rfc3339(&status.timestamp),
+                    staff: status.staff,
+                };
+                let receipt = self.send_inbox_status(inbox_id, outgoing.key, &entry)?;
+                Ok(Delivered {
+                    receipt_id: receipt.status_id.clone(),
+                    received_at: receipt.recorded_at.clone(),
+                    status: None,
+                    answer: serde_json::to_value(&receipt).unwrap_or_default(),
+                })
+            }
+        }
+    }
+
+    fn find_sent(
+        &self,
+        _outgoing: &Outgoing<'_>,
+        _last: &LastAttempt<'_>,
+    ) -> Result<Lookup, SyncError> {
+        // Never asked: resending under the same key is the lookup.
+        Ok(Lookup::NotHeld)
+    }
+
+    fn poll_statuses(&self, sent: &[SentDocument<'_>]) -> Result<Vec<StatusNews>, SyncError> {
+        let mut news = Vec::new();
+        for document in sent {
+            match self.status(document.receipt_id) {
+                Ok(history) => news.push(StatusNews {
+                    outbox_id: Some(document.outbox_id),
+                    document_id: None,
+                    statuses: history.history,
+                    acknowledge: None,
+                }),
+                Err(e) if e.is_transient() => {}
+                Err(SyncError::Server { status: 404, .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(news)
+    }
+
+    fn inbox(&self) -> Result<Vec<Incoming>, SyncError> {
+        Ok(ExchangeClient::inbox(self)?
+            .items
+            .into_iter()
+            .map(|item| Incoming {
+                server_id: item.inbox_id,
+                received_at: item.received_at,
+                from_organ_id: item.from_organ_id,
+            })
+            .collect())
+    }
+
+    fn fetch(&self, item: &Incoming, files: &FileStore) -> Result<Fetched, SyncError> {
+        let xml = self.inbox_edxml(&item.server_id)?;
+        let message = crate::edxml::parse(&xml)?;
+        let mut attachments = Vec::new();
+        for reference in &message.references {
+            let Some(sha256) = protocol::sha256_of_content_id(&reference.content_id) else {
+                continue;
+            };
+            let path = files.path_of(sha256);
+            let stored = match std::fs::metadata(&path) {
+                Ok(meta) => StoredFile {
+                    sha256: sha256.to_string(),
+                    size: meta.len(),
+                    path,
+                },
+                Err(_) => self.download_blob(sha256, files)?,
+            };
+            attachments.push((reference.attachment_name.clone(), stored));
+        }
+        Ok(Fetched {
+            message,
+            xml,
+            attachments,
+        })
+    }
+
+    fn acknowledge(&self, _server_id: &str) -> Result<(), SyncError> {
+        // Kyso's inbox lists every document for good; the store knows what it fetched.
+        Ok(())
+    }
+
+    fn sends_arrival_status(&self) -> bool {
+        false
+    }
+}
+
+/// The HTTP agent of every dialect: blocking, answers of any status returned as they are.
+pub(crate) fn new_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(10)))
+        .timeout_per_read(Some(Duration::from_secs(60)))
+        .timeout_per_write(Some(Duration::from_secs(60)))
+        .user_agent(concat!("kyso/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .new_agent()
+}
+
+/// A failed HTTP exchange: [`SyncError::Offline`] when no connection was made (nothing was
+/// sent), [`SyncError::Unreachable`] when it broke later (the request may have arrived).
+pub(crate) fn unreachable(e: ureq::Error) -> SyncError {
+    use ureq::Timeout;
+    let before_sending = match &e {
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect)
+        | ureq::Error::Tls(_)
+        | ureq::Error::Rustls(_) => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused
+                | std::io::ErrorKind::AddrNotAvailable
+                | std::io::ErrorKind::NetworkUnreachable
+                | std::io::ErrorKind::HostUnreachable
+        ),
+        _ => false,
+    };
+    if before_sending {
+        SyncError::Offline {
+            detail: e.to_string(),
+        }
+    } else {
+        SyncError::Unreachable {
+            detail: e.to_string(),
+        }
     }
 }
 
 /// Turns a non-2xx answer into [`SyncError::Server`] with the server's code and message.
-fn success(
+pub(crate) fn success(
     mut response: ureq::http::Response<ureq::Body>,
 ) -> Result<ureq::http::Response<ureq::Body>, SyncError> {
     let status = response.status().as_u16();
@@ -340,7 +530,7 @@ fn success(
     })
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
     response: &mut ureq::http::Response<ureq::Body>,
 ) -> Result<T, SyncError> {
     response
@@ -356,7 +546,7 @@ fn read_json<T: serde::de::DeserializeOwned>(
         })
 }
 
-fn header_u64(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<u64> {
+pub(crate) fn header_u64(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<u64> {
     response
         .headers()
         .get(name)?

@@ -28,7 +28,9 @@
 //! ```
 //!
 //! A status message (QCVN 102:2016 status codes 01–16, docs/domain.md §4) has the same root and
-//! envelope with `edXMLHeader/Status` in place of the message header.
+//! envelope with `edXMLHeader/Status` in place of the message header; the platforms built on
+//! the VNPT SDK carry it as a "status package" instead, a `MessageHeader` holding the status
+//! fields ([`status_package_to_xml`]). [`parse_status`] reads both.
 //!
 //! # Dates
 //!
@@ -248,6 +250,100 @@ pub fn status_to_xml(status: &StatusMessage) -> String {
     x.s.push_str("</edXML>\n");
     x.s
 }
+
+/// A status package as the VNPT SDK's platforms carry it (docs/domain.md §4, and
+/// docs/exchange-dialects.md): the same root and envelope, with `edXMLHeader/MessageHeader`
+/// holding `From`, `ResponseFor`, `StaffInfo` (when `staff` is set), `StatusCode`,
+/// `Description` and `Timestamp`, in that order, and no body. `timestamp` is written as given
+/// (these platforms use `yyyy/MM/dd HH:mm:ss`, [`package_timestamp`]). [`parse_status`] reads
+/// it, and the `Status` layout of [`status_to_xml`].
+pub fn status_package_to_xml(status: &StatusMessage) -> String {
+    let mut x = XmlBuf::new(PREFIX);
+    x.document_start();
+    x.open(2, "edXMLHeader");
+    x.open(3, "MessageHeader");
+    write_organ(&mut x, 4, "From", &status.from);
+    write_response_for(&mut x, 4, &status.response_for);
+    if let Some(staff) = status.staff.as_deref().filter(|s| !s.is_empty()) {
+        x.open(4, "StaffInfo");
+        x.leaf(5, "Staff", staff);
+        x.close(4, "StaffInfo");
+    }
+    x.leaf(4, "StatusCode", &status.status_code);
+    x.leaf(4, "Description", &status.description);
+    x.leaf(4, "Timestamp", &status.timestamp);
+    x.close(3, "MessageHeader");
+    x.close(2, "edXMLHeader");
+    x.close(1, "edXMLEnvelope");
+    x.s.push_str("</edXML>\n");
+    x.s
+}
+
+/// A time as status packages and trace headers of the VNPT SDK write it: `yyyy/MM/dd HH:mm:ss`
+/// in Vietnam's time (UTC+7) [I: the SDK formats the JVM's local time, which is Vietnam's on
+/// the platforms' servers].
+pub fn package_timestamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(VIETNAM);
+    format!(
+        "{:04}/{:02}/{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A status timestamp as read (`yyyy/MM/dd HH:mm:ss` or `dd/MM/yyyy HH:mm:ss`, Vietnam's time)
+/// as RFC 3339 in UTC, the form Kyso's status history keeps; any other text is kept as it is
+/// (RFC 3339 already, or a form nobody documented).
+pub fn timestamp_to_rfc3339(text: &str) -> String {
+    let text = text.trim();
+    let (date, clock) = match text.split_once(' ') {
+        Some(parts) => parts,
+        None => return text.to_string(),
+    };
+    let ymd = date_parts(date, b'/', [0, 5, 8])
+        .map(|[y, m, d]| (y, m, d))
+        .or_else(|| date_parts(date, b'/', [0, 3, 6]).map(|[d, m, y]| (y, m, d)));
+    let Some((year, month, day)) = ymd else {
+        return text.to_string();
+    };
+    let hms: Vec<&str> = clock.split(':').collect();
+    let numbers = (|| {
+        let year: i32 = year.parse().ok()?;
+        let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
+        let day: u8 = day.parse().ok()?;
+        let [h, m, s] = hms.as_slice() else {
+            return None;
+        };
+        let date = time::Date::from_calendar_date(year, month, day).ok()?;
+        let clock = time::Time::from_hms(h.parse().ok()?, m.parse().ok()?, s.parse().ok()?).ok()?;
+        Some(time::PrimitiveDateTime::new(date, clock).assume_offset(VIETNAM))
+    })();
+    match numbers {
+        Some(t) => {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        }
+        None => text.to_string(),
+    }
+}
+
+/// UTC+7, Vietnam's time (no daylight saving).
+const VIETNAM: time::UtcOffset = match time::UtcOffset::from_hms(7, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => time::UtcOffset::UTC,
+};
 
 /// `io::copy` for a reader behind `&mut dyn Read` (an 8 KiB buffer at a time).
 fn copy_into(reader: &mut dyn Read, out: &mut dyn Write) -> io::Result<u64> {
@@ -675,15 +771,23 @@ pub fn parse(xml: &[u8]) -> Result<Message, EdxmlError> {
     })
 }
 
-/// Reads a status message ([`status_to_xml`]'s layout). Errors as for [`parse`]: a missing
-/// `Status`, `ResponseFor/DocumentId`, `From/OrganId` or `StatusCode` is `EDXML_MISSING`; a
+/// Reads a status message ([`status_to_xml`]'s layout, or [`status_package_to_xml`]'s). Errors
+/// as for [`parse`]: a missing `Status` (or `MessageHeader/StatusCode`), `ResponseFor/DocumentId`, `From/OrganId` or `StatusCode` is `EDXML_MISSING`; a
 /// `StatusCode` other than `01` … `16` is `EDXML_VALUE` (a one-digit code is read as `0N`).
 pub fn parse_status(xml: &[u8]) -> Result<StatusMessage, EdxmlError> {
     let tree = read_tree(xml)?;
     let root = tree.root()?;
     let envelope = tree.required(root, "edXMLEnvelope")?;
     let header = tree.required(envelope, "edXMLHeader")?;
-    let status = tree.required(header, "Status")?;
+    // `Status` (Kyso's first layout), or a `MessageHeader` holding a `StatusCode` (the status
+    // package of the VNPT SDK's platforms, [`status_package_to_xml`]).
+    let status = match tree.first(header, "Status")? {
+        Some(status) => status,
+        None => match tree.first(header, "MessageHeader")? {
+            Some(mh) if tree.first(mh, "StatusCode")?.is_some() => mh,
+            _ => tree.required(header, "Status")?,
+        },
+    };
 
     let reply = tree.required(status, "ResponseFor")?;
     let response_for = tree.response_for(reply)?;

@@ -8,6 +8,13 @@
 //! - the receipt and the new state are written in one transaction; a `kill -9` before it means
 //!   the next run asks again and gets the same receipt.
 //!
+//! Over a dialect without an idempotency key ([`Transport::resends_safely`] false), an attempt
+//! records the SHA-256 of the body it sends and stays "awaiting an answer" until one is
+//! recorded; before sending again, the engine asks the platform what it holds
+//! ([`Transport::find_sent`]): found, its id is the receipt; not held, it is sent; unknown, the
+//! entry waits for the user as "may have been sent" (`EXCHANGE_MAYBE_SENT`), never resent
+//! silently (docs/decisions.md).
+//!
 //! Transient failures are retried with exponential backoff and full jitter, and `Retry-After` is
 //! honoured; permanent failures wait for the user ([`SyncError::is_transient`]).
 
@@ -23,12 +30,14 @@ use time::OffsetDateTime;
 
 use kyso_core::Level;
 
-use crate::client::ExchangeClient;
-use crate::edxml;
+use crate::edxml::{self, StatusMessage};
 use crate::error::SyncError;
 use crate::levels::{FileRaise, Raise, Upgrades, raise_due_files, raise_entry};
-use crate::meta::{DocumentMeta, ResponseFor};
-use crate::store::{OutboxEntry, OutboxState, Store};
+use crate::meta::{DocumentMeta, Organ, ResponseFor};
+use crate::store::{NewStatus, OutboxEntry, OutboxState, StatusOutboxEntry, Store};
+use crate::transport::{
+    Delivered, LastAttempt, Lookup, Outgoing, PackageKind, SentDocument, Transport,
+};
 
 /// The time source (docs/architecture.md principle 6).
 pub trait Clock: Send + Sync {
@@ -133,6 +142,10 @@ pub struct SyncReport {
     pub raised: usize,
     /// Documents not sent because their timestamp is due (`sync.require-timestamp`).
     pub waiting_for_timestamp: usize,
+    /// Statuses given to inbox documents and sent during the run.
+    pub statuses_sent: usize,
+    /// Statuses that failed permanently (waiting for the user).
+    pub statuses_failed: usize,
     pub deliveries: Vec<Delivery>,
     /// Signed files on disk whose level was raised, or could not be.
     pub files: Vec<FileRaise>,
@@ -165,7 +178,7 @@ impl SyncLock {
 /// the statuses of sent documents are polled.
 pub fn sync_once(
     home: &Path,
-    client: &ExchangeClient,
+    client: &dyn Transport,
     options: &SyncOptions,
     clock: &dyn Clock,
 ) -> Result<SyncReport, SyncError> {
@@ -184,6 +197,7 @@ pub fn sync_once(
         &mut report,
         &mut waiting,
     )?;
+    deliver_statuses_locked(home, client, options, clock, &mut rng, &mut report)?;
     raise_files(home, options, clock, &mut report)?;
     poll_statuses(home, client, clock, &mut report)?;
     count_queued(&store, &mut report)?;
@@ -210,7 +224,7 @@ fn raise_files(
 /// statuses once. Stops early at `options.deadline`.
 pub fn sync_until_idle(
     home: &Path,
-    client: &ExchangeClient,
+    client: &dyn Transport,
     options: &SyncOptions,
     clock: &dyn Clock,
     mut progress: impl FnMut(&SyncReport),
@@ -246,6 +260,7 @@ pub fn sync_until_idle(
         }
         std::thread::sleep(wait.min(Duration::from_secs(60)));
     }
+    deliver_statuses_locked(home, client, options, clock, &mut rng, &mut report)?;
     raise_files(home, options, clock, &mut report)?;
     poll_statuses(home, client, clock, &mut report)?;
     count_queued(&store, &mut report)?;
@@ -271,7 +286,7 @@ fn count_queued(store: &Store, report: &mut SyncReport) -> Result<(), SyncError>
 fn deliver_due(
     home: &Path,
     store: &Store,
-    client: &ExchangeClient,
+    client: &dyn Transport,
     options: &SyncOptions,
     clock: &dyn Clock,
     rng: &mut StdRng,
@@ -354,12 +369,15 @@ fn is_fatal(e: &SyncError) -> bool {
             | SyncError::InsecureUrl { .. }
             | SyncError::Database(_)
             | SyncError::DiskFull { .. }
+            | SyncError::LoginRefused
+            | SyncError::PasswordMissing { .. }
+            | SyncError::SettingMissing { .. }
     )
 }
 
 fn worker(
     home: &Path,
-    client: &ExchangeClient,
+    client: &dyn Transport,
     options: &SyncOptions,
     clock: &dyn Clock,
     seed: u64,
@@ -389,27 +407,27 @@ fn worker(
                 continue;
             }
         }
-        let outcome = deliver(&store, client, &entry);
+        let outcome = deliver(&store, client, &entry, clock);
         let now = clock.now();
         let mut retried = false;
         match outcome {
-            Ok(receipt) => store.record_receipt(entry.id, &receipt, now)?,
-            Err(e) if is_fatal(&e) => {
+            Ok(delivered) => store.record_delivered(entry.id, &delivered, now)?,
+            Err(Failure { error, .. }) if is_fatal(&error) => {
                 if let Ok(mut q) = queue.lock() {
                     q.clear();
                 }
-                return Err(e);
+                return Err(error);
             }
-            Err(e) if e.is_transient() => {
-                let retry_after = match &e {
-                    SyncError::Server { retry_after, .. } => *retry_after,
-                    _ => None,
-                };
-                let delay = options.backoff.delay(entry.attempts, retry_after, &mut rng);
-                store.record_transient_failure(entry.id, &e, now, now + delay)?;
+            Err(Failure { error, answered }) if error.is_transient() => {
+                let delay = options
+                    .backoff
+                    .delay(entry.attempts, retry_after(&error), &mut rng);
+                store.record_transient_failure(entry.id, &error, now, now + delay, answered)?;
                 retried = true;
             }
-            Err(e) => store.record_permanent_failure(entry.id, &e, now)?,
+            Err(Failure { error, answered }) => {
+                store.record_permanent_failure(entry.id, &error, now, answered)?
+            }
         }
         let after = store.outbox_entry(entry.id)?;
         done.push((delivery_of(after, raise), retried));
@@ -436,74 +454,411 @@ fn delivery_of(entry: OutboxEntry, raise: Option<Raise>) -> Delivery {
     }
 }
 
-/// Uploads the entry's file (resuming), then sends its stored edXML message.
-fn deliver(
-    store: &Store,
-    client: &ExchangeClient,
-    entry: &OutboxEntry,
-) -> Result<crate::protocol::Receipt, SyncError> {
-    client.upload_blob(store.files(), &entry.document_sha256, entry.size)?;
-    let xml = store.edxml_of(entry.id)?;
-    store.mark_send_attempted(entry.id)?;
-    client.send_document(&entry.idempotency_key, &xml)
+/// A failed delivery: the error, and whether the platform answered the attempt sent (so it
+/// does not hold it). False when the failure came before anything was sent: a lookup still
+/// pending stays pending.
+struct Failure {
+    error: SyncError,
+    answered: bool,
 }
 
-/// Asks the exchange for news of every sent document whose status may still change.
-/// Transient failures are skipped (the next run asks again).
-fn poll_statuses(
-    home: &Path,
-    client: &ExchangeClient,
+fn before_sending(error: SyncError) -> Failure {
+    Failure {
+        error,
+        answered: false,
+    }
+}
+
+fn retry_after(error: &SyncError) -> Option<u64> {
+    match error {
+        SyncError::Server { retry_after, .. } => *retry_after,
+        _ => None,
+    }
+}
+
+/// Sends one outbox entry or status: first, when an earlier attempt got no answer and the
+/// dialect cannot resend safely, asks the platform whether it holds it; then makes the body,
+/// records its hash (the attempt may now reach the platform), and sends it.
+fn send_exactly_once(
+    client: &dyn Transport,
+    outgoing: &Outgoing<'_>,
+    pending: Option<LastAttempt<'_>>,
+    mark: impl FnOnce(&str) -> Result<(), SyncError>,
+) -> Result<Delivered, Failure> {
+    if let Some(last) = pending
+        && !client.resends_safely()
+    {
+        match client.find_sent(outgoing, &last).map_err(before_sending)? {
+            Lookup::Held(delivered) => return Ok(delivered),
+            Lookup::NotHeld => {}
+            Lookup::Unknown { reason } => {
+                return Err(before_sending(SyncError::MaybeSent { reason }));
+            }
+        }
+    }
+    let prepared = client.prepare(outgoing).map_err(before_sending)?;
+    mark(&prepared.sha256).map_err(before_sending)?;
+    client.send(outgoing, &prepared).map_err(|error| Failure {
+        answered: !error.outcome_unknown(),
+        error,
+    })
+}
+
+/// The last attempt of an entry still awaiting its answer.
+fn pending_attempt(
+    awaiting: bool,
+    sha256: Option<&str>,
+    at_ms: Option<i64>,
+) -> Option<LastAttempt<'_>> {
+    awaiting.then(|| LastAttempt {
+        sha256,
+        at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms.unwrap_or(0)) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    })
+}
+
+/// Sends the entry's stored document (for Kyso's protocol: uploads its blob, resuming, then
+/// its stored edXML message).
+fn deliver(
+    store: &Store,
+    client: &dyn Transport,
+    entry: &OutboxEntry,
     clock: &dyn Clock,
+) -> Result<Delivered, Failure> {
+    let xml = store.edxml_of(entry.id).map_err(before_sending)?;
+    let tmp_dir = store.files().tmp_dir().map_err(before_sending)?;
+    let outgoing = Outgoing {
+        kind: PackageKind::Document,
+        key: &entry.idempotency_key,
+        document_id: &entry.document_id,
+        edxml: &xml,
+        file: Some((&entry.document_sha256, entry.size)),
+        inbox_server_id: None,
+        files: store.files(),
+        tmp_dir: &tmp_dir,
+    };
+    let pending = pending_attempt(
+        entry.awaiting_answer,
+        entry.wire_sha256.as_deref(),
+        entry.attempted_at_ms,
+    );
+    send_exactly_once(client, &outgoing, pending, |sha256| {
+        store.mark_attempt(entry.id, sha256, clock.now())
+    })
+}
+
+/// Sends the due statuses given to inbox documents, one at a time (they are few), with the
+/// store's sync lock held by the caller.
+fn deliver_statuses_locked(
+    home: &Path,
+    client: &dyn Transport,
+    options: &SyncOptions,
+    clock: &dyn Clock,
+    rng: &mut StdRng,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let mut store = Store::open(home)?;
-    for entry in store.awaiting_status()? {
-        let Some(receipt_id) = &entry.receipt_id else {
-            continue;
-        };
-        match client.status(receipt_id) {
-            Ok(history) => {
-                report.statuses_added +=
-                    store.record_statuses(entry.id, &history.history, clock.now())?;
+    for status in store.due_statuses(clock.now())? {
+        let outcome = deliver_status(&store, client, &status, clock);
+        let now = clock.now();
+        match outcome {
+            Ok(delivered) => {
+                store.record_status_delivered(status.id, &delivered, now)?;
+                report.statuses_sent += 1;
             }
-            Err(e) if is_fatal(&e) => return Err(e),
-            Err(_) => {}
+            Err(Failure { error, .. }) if is_fatal(&error) => return Err(error),
+            Err(Failure { error, answered }) if error.is_transient() => {
+                let delay = options
+                    .backoff
+                    .delay(status.attempts, retry_after(&error), rng);
+                store.record_status_failure(status.id, &error, now, Some(now + delay), answered)?;
+                report.retries += 1;
+            }
+            Err(Failure { error, answered }) => {
+                store.record_status_failure(status.id, &error, now, None, answered)?;
+                report.statuses_failed += 1;
+            }
         }
     }
     Ok(())
 }
 
+fn deliver_status(
+    store: &Store,
+    client: &dyn Transport,
+    status: &StatusOutboxEntry,
+    clock: &dyn Clock,
+) -> Result<Delivered, Failure> {
+    let xml = store.status_xml(status.id).map_err(before_sending)?;
+    let tmp_dir = store.files().tmp_dir().map_err(before_sending)?;
+    let outgoing = Outgoing {
+        kind: PackageKind::Status,
+        key: &status.idempotency_key,
+        document_id: &status.document_id,
+        edxml: &xml,
+        file: None,
+        inbox_server_id: Some(&status.inbox_server_id),
+        files: store.files(),
+        tmp_dir: &tmp_dir,
+    };
+    let pending = pending_attempt(
+        status.awaiting_answer,
+        status.wire_sha256.as_deref(),
+        status.attempted_at_ms,
+    );
+    send_exactly_once(client, &outgoing, pending, |sha256| {
+        store.mark_status_attempt(status.id, sha256, clock.now())
+    })
+}
+
+/// Sends the statuses given to inbox documents that are due (`kyso inbox fetch` and `kyso
+/// inbox status` send them at once; a sync sends them too).
+pub fn deliver_statuses(
+    home: &Path,
+    client: &dyn Transport,
+    options: &SyncOptions,
+    clock: &dyn Clock,
+) -> Result<SyncReport, SyncError> {
+    let store = Store::open(home)?;
+    let _lock = SyncLock::acquire(store.dir())?;
+    let mut rng = rng_of(options);
+    let mut report = SyncReport::default();
+    deliver_statuses_locked(home, client, options, clock, &mut rng, &mut report)?;
+    Ok(report)
+}
+
+/// Asks the exchange for news of every sent document whose status may still change, and
+/// records it; what a dialect asks to acknowledge is acknowledged once recorded (a crash in
+/// between brings the same news again, which the history already holds). Transient failures
+/// are skipped (the next run asks again).
+fn poll_statuses(
+    home: &Path,
+    client: &dyn Transport,
+    clock: &dyn Clock,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    poll(home, client, clock, None, false, report)
+}
+
+fn poll(
+    home: &Path,
+    client: &dyn Transport,
+    clock: &dyn Clock,
+    only: Option<i64>,
+    strict: bool,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let mut store = Store::open(home)?;
+    let mut awaiting = store.awaiting_status()?;
+    if let Some(id) = only {
+        awaiting.retain(|e| e.id == id);
+    }
+    let sent: Vec<SentDocument<'_>> = awaiting
+        .iter()
+        .filter_map(|entry| {
+            entry.receipt_id.as_deref().map(|receipt_id| SentDocument {
+                outbox_id: entry.id,
+                receipt_id,
+            })
+        })
+        .collect();
+    let news = match client.poll_statuses(&sent) {
+        Ok(news) => news,
+        Err(e) if strict || is_fatal(&e) => return Err(e),
+        Err(_) => return Ok(()),
+    };
+    for item in news {
+        let outbox_id = match (item.outbox_id, &item.document_id) {
+            (Some(id), _) => Some(id),
+            (None, Some(document_id)) => store.sent_entry_for_document(document_id)?,
+            (None, None) => None,
+        };
+        if let Some(id) = outbox_id {
+            report.statuses_added += store.record_statuses(id, &item.statuses, clock.now())?;
+        }
+        if let Some(platform_id) = &item.acknowledge {
+            match client.acknowledge(platform_id) {
+                Ok(()) => {}
+                Err(e) if is_fatal(&e) => return Err(e),
+                Err(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Asks for news of sent documents now (`kyso status`; `only`: of this outbox entry, where the
+/// dialect asks per document): the statuses recorded. Unlike a sync, a failure is the answer.
+pub fn refresh_statuses(
+    home: &Path,
+    client: &dyn Transport,
+    clock: &dyn Clock,
+    only: Option<i64>,
+) -> Result<usize, SyncError> {
+    let mut report = SyncReport::default();
+    poll(home, client, clock, only, true, &mut report)?;
+    Ok(report.statuses_added)
+}
+
 /// Downloads the documents addressed to the user's organ that the store does not hold yet:
-/// the edXML message and every attachment, so they can be read and signed offline. Returns the
-/// new inbox ids.
+/// the edXML message and every attachment, so they can be read and signed offline; where the
+/// dialect wants it, queues status 01 "đã đến" for each, in the same transaction, and then
+/// acknowledges it to the platform (which stops listing it). Returns the new inbox ids.
 pub fn fetch_inbox(
     home: &Path,
-    client: &ExchangeClient,
+    client: &dyn Transport,
     clock: &dyn Clock,
 ) -> Result<Vec<i64>, SyncError> {
     let mut store = Store::open(home)?;
     let mut added = Vec::new();
-    for item in client.inbox()?.items {
-        if store.has_inbox(&item.inbox_id)? {
+    for item in client.inbox()? {
+        if store.has_inbox(&item.server_id)? {
+            // Stored before, and the acknowledgement may have been lost: again.
+            acknowledge(client, &item.server_id)?;
             continue;
         }
-        let xml = client.inbox_edxml(&item.inbox_id)?;
-        let message = edxml::parse(&xml)?;
-        let mut attachments = Vec::new();
-        for attachment in &item.attachments {
-            let stored = match store.files().path_of(&attachment.sha256).exists() {
-                true => crate::files::StoredFile {
-                    sha256: attachment.sha256.clone(),
-                    size: attachment.size,
-                    path: store.files().path_of(&attachment.sha256),
-                },
-                false => client.download_blob(&attachment.sha256, store.files())?,
-            };
-            attachments.push((attachment.name.clone(), stored));
-        }
-        added.push(store.insert_inbox(&item, &message.meta, &xml, &attachments, clock.now())?);
+        let fetched = match client.fetch(&item, store.files()) {
+            Ok(fetched) => fetched,
+            Err(e) if is_fatal(&e) || e.is_transient() => return Err(e),
+            // A package Kyso cannot read stays on the platform, unacknowledged; the others
+            // are not held up by it.
+            Err(_) => continue,
+        };
+        let now = clock.now();
+        let arrival = match client.sends_arrival_status() {
+            true => Some(status_for(
+                &fetched.message.meta,
+                &fetched.message.document_id,
+                "01",
+                "Đã đến",
+                None,
+                None,
+                now,
+            )),
+            false => None,
+        };
+        added.push(store.insert_inbox(
+            &item.server_id,
+            &item.received_at,
+            &fetched.message.document_id,
+            &fetched.message.meta,
+            &fetched.xml,
+            &fetched.attachments,
+            arrival.as_ref(),
+            now,
+        )?);
+        acknowledge(client, &item.server_id)?;
     }
     Ok(added)
+}
+
+/// Acknowledges a stored inbox package; a failure other than the credentials' is left for the
+/// next fetch (the package is listed again and acknowledged then).
+fn acknowledge(client: &dyn Transport, server_id: &str) -> Result<(), SyncError> {
+    match client.acknowledge(server_id) {
+        Err(e) if is_fatal(&e) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The status codes an official gives to a received document (docs/domain.md §4); 01 is
+/// Kyso's on arrival.
+pub const GIVEN_STATUS_CODES: [&str; 8] = ["02", "03", "04", "05", "06", "13", "15", "16"];
+
+/// The words of a status code (docs/domain.md §4).
+pub fn status_words(code: &str) -> &'static str {
+    match code {
+        "01" => "Đã đến",
+        "02" => "Từ chối tiếp nhận",
+        "03" => "Đã tiếp nhận",
+        "04" => "Phân công",
+        "05" => "Đang xử lý",
+        "06" => "Hoàn thành",
+        "13" => "Yêu cầu lấy lại",
+        "15" => "Đồng ý lấy lại",
+        "16" => "Từ chối lấy lại",
+        _ => "",
+    }
+}
+
+/// The status package answering the document with `meta` and `document_id`: `ResponseFor` names
+/// it, `From` is the organ that received it (`ours` among its recipients, else the first).
+fn status_for(
+    meta: &DocumentMeta,
+    document_id: &str,
+    code: &str,
+    description: &str,
+    staff: Option<&str>,
+    ours: Option<&str>,
+    now: OffsetDateTime,
+) -> NewStatus {
+    let from = meta
+        .to
+        .iter()
+        .find(|o| Some(o.organ_id.as_str()) == ours)
+        .or_else(|| meta.to.first())
+        .cloned()
+        .unwrap_or_else(|| Organ {
+            organ_id: ours.unwrap_or_default().to_string(),
+            ..Organ::default()
+        });
+    let timestamp = edxml::package_timestamp(now);
+    let message = StatusMessage {
+        response_for: ResponseFor {
+            organ_id: meta.from.organ_id.clone(),
+            code: format!("{}/{}", meta.code_number, meta.code_notation),
+            promulgation_date: meta.promulgation_date.clone(),
+            document_id: document_id.to_string(),
+        },
+        from,
+        status_code: code.to_string(),
+        description: description.to_string(),
+        timestamp: timestamp.clone(),
+        staff: staff.map(str::to_string),
+    };
+    NewStatus {
+        code: code.to_string(),
+        description: description.to_string(),
+        staff: staff.map(str::to_string),
+        timestamp,
+        xml: edxml::status_package_to_xml(&message).into_bytes(),
+    }
+}
+
+/// Queues the official's status about inbox document `inbox_id` (03 registered, 02 refused with
+/// its reason, …; [`GIVEN_STATUS_CODES`]). An empty description takes the code's words; 02 needs
+/// the reason. `ours` is the organ's code, to name it among several recipients.
+pub fn queue_status(
+    store: &mut Store,
+    inbox_id: i64,
+    code: &str,
+    description: Option<&str>,
+    staff: Option<&str>,
+    ours: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<StatusOutboxEntry, SyncError> {
+    let code = match code.trim() {
+        c if c.len() == 1 && c.bytes().all(|b| b.is_ascii_digit()) => format!("0{c}"),
+        c => c.to_string(),
+    };
+    if !GIVEN_STATUS_CODES.contains(&code.as_str()) {
+        return Err(SyncError::StatusCode { code });
+    }
+    let description = description.map(str::trim).filter(|d| !d.is_empty());
+    if code == "02" && description.is_none() {
+        return Err(SyncError::ReasonRequired);
+    }
+    let (entry, meta) = store.inbox_entry(inbox_id)?;
+    let status = status_for(
+        &meta,
+        &entry.document_id,
+        &code,
+        description.unwrap_or(status_words(&code)),
+        staff.map(str::trim).filter(|s| !s.is_empty()),
+        ours,
+        now,
+    );
+    store.queue_status(inbox_id, &status, now)
 }
 
 /// Queues `signed` as the reply to inbox document `inbox_id`: `ResponseFor` names the answered

@@ -74,6 +74,39 @@ pub enum SyncError {
     NotCancellable { id: i64 },
     #[error("{0}")]
     Edxml(#[from] crate::edxml::EdxmlError),
+    #[error("the exchange cannot be reached, nothing was sent: {detail}")]
+    Offline { detail: String },
+    #[error(
+        "{name}: {size} bytes, over the exchange's limit of {limit} bytes (exchange.max-document-mb); nothing was sent"
+    )]
+    TooLarge { name: String, size: u64, limit: u64 },
+    #[error(
+        "the document may already be at the exchange (an attempt got no answer and the exchange cannot tell): {reason}; check with the recipient, then `kyso outbox retry` to send it again"
+    )]
+    MaybeSent { reason: String },
+    #[error("the exchange refused it ({platform_code}): {message}")]
+    Platform {
+        /// Kyso's code for the platform's answer (docs/exchange-dialects.md).
+        code: &'static str,
+        /// The platform's own code, as it answered.
+        platform_code: String,
+        /// The platform's words.
+        message: String,
+    },
+    #[error(
+        "the exchange refused the user name or password: run `kyso login` with the right password"
+    )]
+    LoginRefused,
+    #[error("no password for {username} is stored: run `kyso login --password-file FILE`")]
+    PasswordMissing { username: String },
+    #[error("the exchange setting {key} is missing: run `kyso config set {key} VALUE`")]
+    SettingMissing { key: &'static str },
+    #[error("inbox document {id} already has status {code}")]
+    StatusAlreadyGiven { id: i64, code: String },
+    #[error("\"{code}\" is not a status to give: 02, 03, 04, 05, 06, 13, 15 or 16")]
+    StatusCode { code: String },
+    #[error("status 02 (refused) needs the reason (--description)")]
+    ReasonRequired,
 }
 
 impl SyncError {
@@ -102,6 +135,16 @@ impl SyncError {
             SyncError::Busy => "SYNC_BUSY",
             SyncError::NotCancellable { .. } => "OUTBOX_NOT_CANCELLABLE",
             SyncError::Edxml(e) => e.code,
+            SyncError::Offline { .. } => "EXCHANGE_UNREACHABLE",
+            SyncError::TooLarge { .. } => "DOCUMENT_TOO_LARGE",
+            SyncError::MaybeSent { .. } => "EXCHANGE_MAYBE_SENT",
+            SyncError::Platform { code, .. } => code,
+            SyncError::LoginRefused => "EXCHANGE_LOGIN_REFUSED",
+            SyncError::PasswordMissing { .. } => "EXCHANGE_PASSWORD_MISSING",
+            SyncError::SettingMissing { .. } => "EXCHANGE_SETTING_MISSING",
+            SyncError::StatusAlreadyGiven { .. } => "INBOX_STATUS_GIVEN",
+            SyncError::StatusCode { .. } => "INBOX_STATUS_CODE",
+            SyncError::ReasonRequired => "INBOX_STATUS_REASON",
         }
     }
 
@@ -155,6 +198,28 @@ impl SyncError {
             SyncError::NotFound { what, id } => vec![param("what", what), param("id", id)],
             SyncError::NotCancellable { id } => vec![param("id", id)],
             SyncError::Edxml(e) => vec![param("detail", &e.message)],
+            SyncError::Offline { detail } => vec![param("detail", detail)],
+            SyncError::TooLarge { name, size, limit } => vec![
+                param("name", name),
+                param("size_mb", format!("{:.1}", *size as f64 / 1_048_576.0)),
+                param("limit_mb", format!("{:.0}", *limit as f64 / 1_048_576.0)),
+            ],
+            SyncError::MaybeSent { reason } => vec![param("detail", reason)],
+            SyncError::Platform {
+                platform_code,
+                message,
+                ..
+            } => vec![
+                param("server_code", platform_code),
+                param("detail", message),
+            ],
+            SyncError::LoginRefused | SyncError::ReasonRequired => Vec::new(),
+            SyncError::PasswordMissing { username } => vec![param("username", username)],
+            SyncError::SettingMissing { key } => vec![param("key", key)],
+            SyncError::StatusAlreadyGiven { id, code } => {
+                vec![param("id", id), param("code", code)]
+            }
+            SyncError::StatusCode { code } => vec![param("code", code)],
         }
     }
 
@@ -171,6 +236,25 @@ impl SyncError {
                     || code == "digest_mismatch"
             }
             SyncError::BadAnswer { .. } => true,
+            SyncError::Offline { .. } => true,
+            SyncError::Platform { code, .. } => {
+                matches!(
+                    *code,
+                    "EXCHANGE_PLATFORM_ERROR" | "EXCHANGE_FILE_PROCESSING"
+                )
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the request of a failed attempt may have been processed all the same: the
+    /// connection broke after it was sent, a gateway timed out (502, 504), the server failed
+    /// (500), or the answer could not be read. False when the platform answered that it did not
+    /// take it (a refusal, 429, 503) or when nothing was sent (no connection).
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            SyncError::Unreachable { .. } | SyncError::BadAnswer { .. } => true,
+            SyncError::Server { status, .. } => !matches!(status, 400..=499 | 503),
             _ => false,
         }
     }
@@ -296,7 +380,39 @@ mod tests {
                 code: "EDXML_SYNTAX",
                 message: "x".into(),
             }),
+            SyncError::Offline { detail: "x".into() },
+            SyncError::TooLarge {
+                name: "qd.pdf".into(),
+                size: 60 << 20,
+                limit: 50 << 20,
+            },
+            SyncError::MaybeSent { reason: "x".into() },
+            SyncError::LoginRefused,
+            SyncError::PasswordMissing {
+                username: "u".into(),
+            },
+            SyncError::SettingMissing {
+                key: "exchange.system-id",
+            },
+            SyncError::StatusAlreadyGiven {
+                id: 3,
+                code: "03".into(),
+            },
+            SyncError::StatusCode { code: "99".into() },
+            SyncError::ReasonRequired,
         ];
+        let mut errors = errors;
+        for code in crate::lgsp_v1::wire::KYSO_CODES
+            .iter()
+            .map(|(_, code, _)| *code)
+            .chain(["EXCHANGE_SENDER_MISMATCH", "EXCHANGE_PLATFORM_REFUSED"])
+        {
+            errors.push(SyncError::Platform {
+                code,
+                platform_code: "22".into(),
+                message: "x".into(),
+            });
+        }
         for e in &errors {
             let p = Problem::of(e);
             for lang in Lang::ALL {

@@ -10,7 +10,8 @@
 //!   references the blobs; the answer is a [`Receipt`], the same one for every retry;
 //! - `GET /api/v1/documents/{receipt_id}/status` gives the edXML status history;
 //! - `GET /api/v1/inbox` lists what is addressed to the client's organ; the edXML message and
-//!   the blobs are downloaded with `GET`.
+//!   the blobs are downloaded with `GET`; `POST /api/v1/inbox/{inbox_id}/status` gives the
+//!   sender a status (03 registered, 02 refused…).
 
 use serde::{Deserialize, Serialize};
 
@@ -114,6 +115,19 @@ impl StatusEntry {
 pub struct StatusHistory {
     pub receipt_id: String,
     pub history: Vec<StatusEntry>,
+}
+
+/// The answer to `POST /api/v1/inbox/{inbox_id}/status` (with an `Idempotency-Key`): the status
+/// an organ gave a document of its inbox, appended to the history its sender polls. The same
+/// answer for every retry with the same key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StatusReceipt {
+    pub status_id: String,
+    pub inbox_id: String,
+    pub idempotency_key: String,
+    /// RFC 3339, UTC.
+    pub recorded_at: String,
+    pub status: StatusEntry,
 }
 
 /// One entry of `GET /api/v1/inbox`.

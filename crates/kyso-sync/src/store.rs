@@ -19,7 +19,8 @@ use crate::edxml;
 use crate::error::SyncError;
 use crate::files::{FileStore, StoredFile};
 use crate::meta::{DocumentMeta, ResponseFor};
-use crate::protocol::{self, InboxItem, Receipt, StatusEntry};
+use crate::protocol::{self, Receipt, StatusEntry};
+use crate::transport::Delivered;
 
 /// Versioned schema; `PRAGMA user_version` is the number of migrations applied.
 const MIGRATIONS: &[&str] = &[
@@ -112,6 +113,39 @@ CREATE TABLE timestamps_due (
 );
 CREATE INDEX timestamps_due_sha ON timestamps_due(sha256);
 "#,
+    // Dialects without an idempotency key (docs/decisions.md, "Exactly once over protocols
+    // without an idempotency key"): an attempt records the hash of the body it sends and stays
+    // "awaiting an answer" until one is recorded; statuses given to inbox documents have an
+    // outbox of their own.
+    r#"
+ALTER TABLE outbox ADD COLUMN awaiting_answer INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN wire_sha256 TEXT;
+ALTER TABLE outbox ADD COLUMN attempted_at_ms INTEGER;
+CREATE INDEX outbox_document_id ON outbox(document_id);
+CREATE TABLE status_outbox (
+    id               INTEGER PRIMARY KEY,
+    inbox_id         INTEGER NOT NULL REFERENCES inbox(id),
+    idempotency_key  TEXT NOT NULL UNIQUE,
+    code             TEXT NOT NULL,
+    description      TEXT NOT NULL,
+    staff            TEXT,
+    timestamp        TEXT NOT NULL,
+    xml              BLOB NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms  INTEGER NOT NULL,
+    awaiting_answer  INTEGER NOT NULL DEFAULT 0,
+    wire_sha256      TEXT,
+    attempted_at_ms  INTEGER,
+    platform_id      TEXT,
+    last_error_code  TEXT,
+    last_error       TEXT,
+    queued_at        TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    UNIQUE (inbox_id, code)
+);
+CREATE INDEX status_outbox_due ON status_outbox(state, next_attempt_ms);
+"#,
 ];
 
 /// Where an outbox entry stands.
@@ -185,6 +219,54 @@ pub struct OutboxEntry {
     /// The exchange may have seen the message (its idempotency key): the document can no
     /// longer change, whatever its level.
     pub send_attempted: bool,
+    /// An attempt was sent and no answer recorded since: before sending again, a dialect
+    /// without an idempotency key asks the platform whether it holds it.
+    pub awaiting_answer: bool,
+    /// SHA-256 of the body of the last attempt (dialects without an idempotency key).
+    pub wire_sha256: Option<String>,
+    /// When the last attempt was sent (Unix ms).
+    #[serde(skip)]
+    pub attempted_at_ms: Option<i64>,
+}
+
+/// A status given to an inbox document (01 on arrival, the official's 03, 02 with its
+/// reason…), waiting to be sent or sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusOutboxEntry {
+    pub id: i64,
+    pub inbox_id: i64,
+    /// The platform's id of the inbox document.
+    pub inbox_server_id: String,
+    /// The inbox document's `DocumentId`.
+    pub document_id: String,
+    pub idempotency_key: String,
+    pub code: String,
+    pub description: String,
+    pub staff: Option<String>,
+    /// As written in the status package.
+    pub timestamp: String,
+    /// "queued", "sent" or "failed".
+    pub state: String,
+    pub attempts: u32,
+    pub awaiting_answer: bool,
+    pub wire_sha256: Option<String>,
+    #[serde(skip)]
+    pub attempted_at_ms: Option<i64>,
+    /// The platform's id of the status package, once sent.
+    pub platform_id: Option<String>,
+    pub last_error_code: Option<String>,
+    pub last_error: Option<String>,
+    pub queued_at: String,
+}
+
+/// A status to queue: its code, words, who gave it, the time written in it, and the package.
+#[derive(Debug, Clone)]
+pub struct NewStatus {
+    pub code: String,
+    pub description: String,
+    pub staff: Option<String>,
+    pub timestamp: String,
+    pub xml: Vec<u8>,
 }
 
 /// A signed file on the user's disk below its target level ("timestamp due"), recorded when
@@ -214,6 +296,8 @@ pub struct InboxEntry {
     /// The document this one answers (`ResponseFor`), when it is a reply.
     pub response_for: Option<ResponseFor>,
     pub attachments: Vec<InboxAttachment>,
+    /// The statuses given to it (01 on arrival, the official's), oldest first.
+    pub statuses: Vec<StatusOutboxEntry>,
 }
 
 /// A fetched attachment, readable offline at `path`.
@@ -237,7 +321,8 @@ const OUTBOX_COLUMNS: &str = "o.id, o.idempotency_key, o.document_sha256, o.atta
      d.size, o.document_id, o.subject, o.state, o.attempts, o.next_attempt_ms, \
      o.last_error_code, o.last_error, r.receipt_id, r.received_at, o.reply_to_inbox, o.queued_at, \
      s.code, s.description, s.timestamp, s.staff, o.level, o.target_level, o.timestamp_due, \
-     o.level_error_code, o.level_error, o.send_attempted";
+     o.level_error_code, o.level_error, o.send_attempted, o.awaiting_answer, o.wire_sha256, \
+     o.attempted_at_ms";
 
 /// Each entry with its document, its receipt and its newest status, in one query.
 const OUTBOX_FROM: &str = "outbox o JOIN documents d ON d.sha256 = o.document_sha256 \
@@ -482,46 +567,54 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// A transient failure: counts the attempt and schedules the next one.
+    /// A transient failure: counts the attempt and schedules the next one. `answered`: the
+    /// platform answered the attempt that was sent (it does not hold it), so the next one needs
+    /// no lookup.
     pub fn record_transient_failure(
         &mut self,
         id: i64,
         error: &SyncError,
         now: OffsetDateTime,
         next_attempt: OffsetDateTime,
+        answered: bool,
     ) -> Result<(), SyncError> {
         let tx = self.conn.transaction()?;
         log_attempt(&tx, id, now, "retry", Some(&error.to_string()))?;
         tx.execute(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2,
-                 last_error_code = ?3, last_error = ?4, updated_at = ?5
+                 last_error_code = ?3, last_error = ?4, updated_at = ?5,
+                 awaiting_answer = CASE WHEN ?6 THEN 0 ELSE awaiting_answer END
              WHERE id = ?1 AND state = 'queued'",
             params![
                 id,
                 unix_ms(next_attempt),
                 error.code(),
                 error.to_string(),
-                rfc3339(now)
+                rfc3339(now),
+                answered
             ],
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    /// A permanent failure: the entry waits for the user.
+    /// A permanent failure: the entry waits for the user. `answered` as for
+    /// [`Store::record_transient_failure`].
     pub fn record_permanent_failure(
         &mut self,
         id: i64,
         error: &SyncError,
         now: OffsetDateTime,
+        answered: bool,
     ) -> Result<(), SyncError> {
         let tx = self.conn.transaction()?;
         log_attempt(&tx, id, now, "failed", Some(&error.to_string()))?;
         tx.execute(
             "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error_code = ?2,
-                 last_error = ?3, updated_at = ?4
+                 last_error = ?3, updated_at = ?4,
+                 awaiting_answer = CASE WHEN ?5 THEN 0 ELSE awaiting_answer END
              WHERE id = ?1 AND state = 'queued'",
-            params![id, error.code(), error.to_string(), rfc3339(now)],
+            params![id, error.code(), error.to_string(), rfc3339(now), answered],
         )?;
         tx.commit()?;
         Ok(())
@@ -535,41 +628,89 @@ impl Store {
         receipt: &Receipt,
         now: OffsetDateTime,
     ) -> Result<(), SyncError> {
+        self.record_delivered(
+            id,
+            &Delivered {
+                receipt_id: receipt.receipt_id.clone(),
+                received_at: receipt.received_at.clone(),
+                status: Some(receipt.status.clone()),
+                answer: serde_json::to_value(receipt).unwrap_or_default(),
+            },
+            now,
+        )
+    }
+
+    /// The platform holds the document (it answered, or a lookup found it): stores its id and
+    /// answer and the first status when it gave one, and moves the entry to `sent` (or
+    /// `refused` for 02), in one transaction. A platform that gives no first status leaves the
+    /// history empty until status packages arrive.
+    pub fn record_delivered(
+        &mut self,
+        id: i64,
+        delivered: &Delivered,
+        now: OffsetDateTime,
+    ) -> Result<(), SyncError> {
         let tx = self.conn.transaction()?;
-        let state = if receipt.status.is_refusal() {
-            "refused"
-        } else {
-            "sent"
-        };
-        log_attempt(&tx, id, now, state, Some(&receipt.receipt_id))?;
+        let refused = delivered.status.as_ref().is_some_and(|s| s.is_refusal());
+        let state = if refused { "refused" } else { "sent" };
+        log_attempt(&tx, id, now, state, Some(&delivered.receipt_id))?;
         tx.execute(
             "INSERT INTO receipts (outbox_id, receipt_id, received_at, receipt_json)
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (outbox_id) DO NOTHING",
             params![
                 id,
-                receipt.receipt_id,
-                receipt.received_at,
-                serde_json::to_string(receipt).unwrap_or_default()
+                delivered.receipt_id,
+                delivered.received_at,
+                delivered.answer.to_string()
             ],
         )?;
-        insert_status(&tx, id, &receipt.status)?;
-        let (code, error) = if receipt.status.is_refusal() {
-            (
-                Some("EXCHANGE_REFUSED"),
-                Some(receipt.status.description.clone()),
-            )
-        } else {
-            (None, None)
+        if let Some(status) = &delivered.status {
+            insert_status(&tx, id, status)?;
+        }
+        let (code, error) = match &delivered.status {
+            Some(status) if refused => (Some("EXCHANGE_REFUSED"), Some(status.description.clone())),
+            _ => (None, None),
         };
         tx.execute(
             "UPDATE outbox SET state = ?2, attempts = attempts + 1, last_error_code = ?3,
-                 last_error = ?4, updated_at = ?5
+                 last_error = ?4, updated_at = ?5, awaiting_answer = 0
              WHERE id = ?1",
             params![id, state, code, error, rfc3339(now)],
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// An attempt is about to leave with a body whose SHA-256 is `wire_sha256`: from now on the
+    /// platform may hold it, until an answer is recorded.
+    pub fn mark_attempt(
+        &self,
+        id: i64,
+        wire_sha256: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), SyncError> {
+        self.conn.execute(
+            "UPDATE outbox SET send_attempted = 1, awaiting_answer = 1, wire_sha256 = ?2,
+                 attempted_at_ms = ?3
+             WHERE id = ?1",
+            params![id, wire_sha256, unix_ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The newest sent (or refused) entry whose `DocumentId` is `document_id`: where a status
+    /// package about it belongs.
+    pub fn sent_entry_for_document(&self, document_id: &str) -> Result<Option<i64>, SyncError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM outbox WHERE document_id = ?1 AND state IN ('sent', 'refused')
+                 ORDER BY id DESC LIMIT 1",
+                [document_id],
+                |row| row.get(0),
+            )
+            .optional()?)
     }
 
     /// Adds statuses polled from the exchange (already known ones are ignored). A later 02
@@ -608,6 +749,12 @@ impl Store {
                 params![id, uuid::Uuid::new_v4().to_string()],
             )?;
             tx.execute("DELETE FROM receipts WHERE outbox_id = ?1", [id])?;
+        }
+        // "May have been sent": the user checked and asks to send it again, with no lookup.
+        if entry.state == OutboxState::Failed
+            && entry.last_error_code.as_deref() == Some("EXCHANGE_MAYBE_SENT")
+        {
+            tx.execute("UPDATE outbox SET awaiting_answer = 0 WHERE id = ?1", [id])?;
         }
         if matches!(
             entry.state,
@@ -658,13 +805,19 @@ impl Store {
             .is_some())
     }
 
-    /// Records a fetched inbox document whose attachments are already in the file store.
+    /// Records a fetched inbox document whose attachments are already in the file store
+    /// (`server_id` is the platform's id of it), with the status `arrival` (01) queued in the
+    /// same transaction when the dialect wants one sent.
+    #[allow(clippy::too_many_arguments)]
     pub fn insert_inbox(
         &mut self,
-        item: &InboxItem,
+        server_id: &str,
+        received_at: &str,
+        document_id: &str,
         meta: &DocumentMeta,
         xml: &[u8],
         attachments: &[(String, StoredFile)],
+        arrival: Option<&NewStatus>,
         now: OffsetDateTime,
     ) -> Result<i64, SyncError> {
         let now_text = rfc3339(now);
@@ -677,18 +830,21 @@ impl Store {
                  received_at, meta_json, edxml, fetched_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
-                item.inbox_id,
-                item.document_id,
-                item.from_organ_id,
-                item.from_name,
-                item.subject,
-                item.received_at,
+                server_id,
+                document_id,
+                meta.from.organ_id,
+                meta.from.name,
+                meta.subject,
+                received_at,
                 serde_json::to_string(meta).unwrap_or_default(),
                 xml,
                 now_text
             ],
         )?;
         let id = tx.last_insert_rowid();
+        if let Some(status) = arrival {
+            insert_status_outbox(&tx, id, status, now)?;
+        }
         for (name, stored) in attachments {
             insert_document(&tx, stored, &now_text)?;
             tx.execute(
@@ -741,12 +897,14 @@ impl Store {
                 subject: row.get(5)?,
                 received_at: row.get(6)?,
                 attachments: Vec::new(),
+                statuses: Vec::new(),
             };
             Ok((entry, meta))
         })?;
         let mut entries: Vec<(InboxEntry, DocumentMeta)> = rows.collect::<Result<_, _>>()?;
         for (entry, _) in &mut entries {
             entry.attachments = self.inbox_attachments(entry.id)?;
+            entry.statuses = self.statuses_given(entry.id)?;
         }
         Ok(entries)
     }
@@ -807,6 +965,9 @@ impl Store {
                 level_error_code: row.get(23)?,
                 level_error: row.get(24)?,
                 send_attempted: row.get(25)?,
+                awaiting_answer: row.get(26)?,
+                wire_sha256: row.get(27)?,
+                attempted_at_ms: row.get(28)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -990,6 +1151,171 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// Queues a status about inbox document `inbox_id`; `INBOX_STATUS_GIVEN` when it already
+    /// has this code.
+    pub fn queue_status(
+        &mut self,
+        inbox_id: i64,
+        status: &NewStatus,
+        now: OffsetDateTime,
+    ) -> Result<StatusOutboxEntry, SyncError> {
+        let tx = self.conn.transaction()?;
+        let id = insert_status_outbox(&tx, inbox_id, status, now)?.ok_or_else(|| {
+            SyncError::StatusAlreadyGiven {
+                id: inbox_id,
+                code: status.code.clone(),
+            }
+        })?;
+        tx.commit()?;
+        self.status_outbox_entry(id)
+    }
+
+    fn query_status_outbox(
+        &self,
+        condition: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<StatusOutboxEntry>, SyncError> {
+        let sql = format!(
+            "SELECT s.id, s.inbox_id, i.server_id, i.document_id, s.idempotency_key, s.code,
+                    s.description, s.staff, s.timestamp, s.state, s.attempts, s.awaiting_answer,
+                    s.wire_sha256, s.attempted_at_ms, s.platform_id, s.last_error_code,
+                    s.last_error, s.queued_at
+             FROM status_outbox s JOIN inbox i ON i.id = s.inbox_id WHERE {condition}"
+        );
+        let mut statement = self.conn.prepare(&sql)?;
+        let rows = statement.query_map(params, |row| {
+            Ok(StatusOutboxEntry {
+                id: row.get(0)?,
+                inbox_id: row.get(1)?,
+                inbox_server_id: row.get(2)?,
+                document_id: row.get(3)?,
+                idempotency_key: row.get(4)?,
+                code: row.get(5)?,
+                description: row.get(6)?,
+                staff: row.get(7)?,
+                timestamp: row.get(8)?,
+                state: row.get(9)?,
+                attempts: row.get(10)?,
+                awaiting_answer: row.get(11)?,
+                wire_sha256: row.get(12)?,
+                attempted_at_ms: row.get(13)?,
+                platform_id: row.get(14)?,
+                last_error_code: row.get(15)?,
+                last_error: row.get(16)?,
+                queued_at: row.get(17)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn status_outbox_entry(&self, id: i64) -> Result<StatusOutboxEntry, SyncError> {
+        self.query_status_outbox("s.id = ?1", params![id])?
+            .pop()
+            .ok_or(SyncError::NotFound {
+                what: "status outbox",
+                id: id.to_string(),
+            })
+    }
+
+    /// The statuses given to an inbox document, oldest first.
+    pub fn statuses_given(&self, inbox_id: i64) -> Result<Vec<StatusOutboxEntry>, SyncError> {
+        self.query_status_outbox("s.inbox_id = ?1 ORDER BY s.id", params![inbox_id])
+    }
+
+    /// Queued statuses due at `now`, oldest first.
+    pub fn due_statuses(&self, now: OffsetDateTime) -> Result<Vec<StatusOutboxEntry>, SyncError> {
+        self.query_status_outbox(
+            "s.state = 'queued' AND s.next_attempt_ms <= ?1 ORDER BY s.id",
+            params![unix_ms(now)],
+        )
+    }
+
+    /// The status package stored for a queued status.
+    pub fn status_xml(&self, id: i64) -> Result<Vec<u8>, SyncError> {
+        Ok(self
+            .conn
+            .query_row("SELECT xml FROM status_outbox WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })?)
+    }
+
+    /// A status package is about to leave (see [`Store::mark_attempt`]).
+    pub fn mark_status_attempt(
+        &self,
+        id: i64,
+        wire_sha256: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), SyncError> {
+        self.conn.execute(
+            "UPDATE status_outbox SET awaiting_answer = 1, wire_sha256 = ?2, attempted_at_ms = ?3
+             WHERE id = ?1",
+            params![id, wire_sha256, unix_ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The platform holds the status package.
+    pub fn record_status_delivered(
+        &mut self,
+        id: i64,
+        delivered: &Delivered,
+        now: OffsetDateTime,
+    ) -> Result<(), SyncError> {
+        self.conn.execute(
+            "UPDATE status_outbox SET state = 'sent', attempts = attempts + 1, awaiting_answer = 0,
+                 platform_id = ?2, last_error_code = NULL, last_error = NULL, updated_at = ?3
+             WHERE id = ?1",
+            params![id, delivered.receipt_id, rfc3339(now)],
+        )?;
+        Ok(())
+    }
+
+    /// A status package failed: tried again at `next_attempt`, or (None) it waits for the
+    /// user. `answered` as for [`Store::record_transient_failure`].
+    pub fn record_status_failure(
+        &mut self,
+        id: i64,
+        error: &SyncError,
+        now: OffsetDateTime,
+        next_attempt: Option<OffsetDateTime>,
+        answered: bool,
+    ) -> Result<(), SyncError> {
+        self.conn.execute(
+            "UPDATE status_outbox SET attempts = attempts + 1,
+                 state = CASE WHEN ?2 IS NULL THEN 'failed' ELSE state END,
+                 next_attempt_ms = COALESCE(?2, next_attempt_ms),
+                 last_error_code = ?3, last_error = ?4, updated_at = ?5,
+                 awaiting_answer = CASE WHEN ?6 THEN 0 ELSE awaiting_answer END
+             WHERE id = ?1 AND state = 'queued'",
+            params![
+                id,
+                next_attempt.map(unix_ms),
+                error.code(),
+                error.to_string(),
+                rfc3339(now),
+                answered
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The user's action on a failed status: send it again (after "may have been sent", with
+    /// no lookup).
+    pub fn retry_status(
+        &mut self,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> Result<StatusOutboxEntry, SyncError> {
+        self.conn.execute(
+            "UPDATE status_outbox SET state = 'queued', next_attempt_ms = ?2, updated_at = ?3,
+                 awaiting_answer = CASE WHEN last_error_code = 'EXCHANGE_MAYBE_SENT' THEN 0
+                                        ELSE awaiting_answer END
+             WHERE id = ?1 AND state IN ('queued', 'failed')",
+            params![id, unix_ms(now), rfc3339(now)],
+        )?;
+        self.status_outbox_entry(id)
+    }
+
     /// How many outbox entries are in `state`.
     pub fn count(&self, state: OutboxState) -> Result<usize, SyncError> {
         let n: i64 = self.conn.query_row(
@@ -1084,6 +1410,33 @@ fn insert_status(tx: &Transaction, id: i64, status: &StatusEntry) -> Result<usiz
             status.staff
         ],
     )?)
+}
+
+/// Inserts a queued status; None when the document already has this code.
+fn insert_status_outbox(
+    tx: &Transaction,
+    inbox_id: i64,
+    status: &NewStatus,
+    now: OffsetDateTime,
+) -> Result<Option<i64>, SyncError> {
+    let now_text = rfc3339(now);
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO status_outbox (inbox_id, idempotency_key, code, description, staff,
+             timestamp, xml, state, next_attempt_ms, queued_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?9)",
+        params![
+            inbox_id,
+            uuid::Uuid::new_v4().to_string(),
+            status.code,
+            status.description,
+            status.staff,
+            status.timestamp,
+            status.xml,
+            unix_ms(now),
+            now_text
+        ],
+    )?;
+    Ok((inserted == 1).then(|| tx.last_insert_rowid()))
 }
 
 fn log_attempt(
@@ -1199,5 +1552,83 @@ mod tests {
         store.cancel(2).unwrap();
         assert!(store.outbox_entry(2).is_err());
         assert_eq!(store.outbox().unwrap().len(), 1);
+    }
+
+    /// An attempt stays "awaiting an answer" through failures that may have reached the
+    /// platform, until an answer or the user's "send it again" after "may have been sent".
+    #[test]
+    fn an_attempt_awaits_its_answer_until_one_is_recorded() {
+        let home = tempfile::tempdir().unwrap();
+        let mut store = Store::open(home.path()).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO documents VALUES ('ab', 3, 't');
+                 INSERT INTO outbox (idempotency_key, document_sha256, attachment_name,
+                     document_id, subject, meta_json, edxml, state, next_attempt_ms,
+                     queued_at, updated_at)
+                 VALUES ('k', 'ab', 'a.pdf', 'd', 's', '{}', x'00', 'queued', 0, 't', 't');",
+            )
+            .unwrap();
+        let now = OffsetDateTime::now_utc();
+        store.mark_attempt(1, "feed", now).unwrap();
+        let e = store.outbox_entry(1).unwrap();
+        assert!(e.awaiting_answer && e.send_attempted);
+        assert_eq!(e.wire_sha256.as_deref(), Some("feed"));
+        assert!(e.attempted_at_ms.is_some());
+        let lost = SyncError::Unreachable {
+            detail: "reset".into(),
+        };
+        assert!(lost.outcome_unknown());
+        store
+            .record_transient_failure(1, &lost, now, now, !lost.outcome_unknown())
+            .unwrap();
+        assert!(
+            store.outbox_entry(1).unwrap().awaiting_answer,
+            "may be held"
+        );
+        let maybe = SyncError::MaybeSent { reason: "x".into() };
+        store
+            .record_permanent_failure(1, &maybe, now, false)
+            .unwrap();
+        let e = store.outbox_entry(1).unwrap();
+        assert_eq!(e.state, OutboxState::Failed);
+        assert!(e.awaiting_answer);
+        store.retry(1, now).unwrap();
+        let e = store.outbox_entry(1).unwrap();
+        assert_eq!(e.state, OutboxState::Queued);
+        assert!(!e.awaiting_answer, "the user chose to send it again");
+        store.mark_attempt(1, "feed", now).unwrap();
+        let busy = SyncError::Server {
+            status: 503,
+            code: "x".into(),
+            message: "x".into(),
+            retry_after: None,
+        };
+        store
+            .record_transient_failure(1, &busy, now, now, !busy.outcome_unknown())
+            .unwrap();
+        assert!(
+            !store.outbox_entry(1).unwrap().awaiting_answer,
+            "503: not taken"
+        );
+        store.mark_attempt(1, "feed", now).unwrap();
+        store
+            .record_delivered(
+                1,
+                &Delivered {
+                    receipt_id: "D1".into(),
+                    received_at: "t".into(),
+                    status: None,
+                    answer: serde_json::Value::Null,
+                },
+                now,
+            )
+            .unwrap();
+        let e = store.outbox_entry(1).unwrap();
+        assert_eq!((e.state, e.awaiting_answer), (OutboxState::Sent, false));
+        assert_eq!(e.receipt_id.as_deref(), Some("D1"));
+        assert!(e.status.is_none(), "no first status from such a platform");
+        assert_eq!(store.sent_entry_for_document("d").unwrap(), Some(1));
     }
 }

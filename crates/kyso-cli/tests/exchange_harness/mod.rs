@@ -72,18 +72,60 @@ organ_name = "Sở Thông tin và Truyền thông tỉnh Hà Nam"
     )
 }
 
+/// The login password of each client in [`dialect_config`] (lgsp-v1).
+pub const CLIENT_PASSWORD: &str = "mật-khẩu-văn-thư";
+pub const PEER_PASSWORD: &str = "mat-khau-so";
+/// The application code the lgsp-v1 double expects of the office.
+pub const APPLICATION_CODE: &str = "KYSO";
+
+/// [`server_config`] with what the provincial dialects need too: the login passwords and
+/// application code (lgsp-v1). `extra` is appended (e.g. a `[faults]` table).
+pub fn dialect_config(top: &str, extra: &str) -> String {
+    let root = fixtures().pki.join("root.pem");
+    format!(
+        r#"trust_anchors = ["{root}"]
+{top}
+
+[[clients]]
+client_id = "{CLIENT_ID}"
+client_secret = "{CLIENT_SECRET}"
+organ_id = "{ORGAN_ID}"
+organ_name = "Ủy ban nhân dân tỉnh Hà Nam"
+password = "{CLIENT_PASSWORD}"
+application_code = "{APPLICATION_CODE}"
+
+[[clients]]
+client_id = "{PEER_ID}"
+client_secret = "{PEER_SECRET}"
+organ_id = "{PEER_ORGAN}"
+organ_name = "Sở Thông tin và Truyền thông tỉnh Hà Nam"
+password = "{PEER_PASSWORD}"
+
+{extra}
+"#,
+        root = root.display()
+    )
+}
+
 /// A running reference exchange; killed when dropped.
 pub struct Exchange {
     pub dir: PathBuf,
     pub db: PathBuf,
     pub config: PathBuf,
     pub addr: String,
+    /// The protocol it serves (`kyso`, `vdxp`, `lgsp-v1`).
+    pub dialect: String,
     child: Option<Child>,
 }
 
 impl Exchange {
     /// Starts a server with `config` (TOML) on a free port, with its database in `dir`.
     pub fn start(dir: &Path, config: &str) -> Exchange {
+        Exchange::start_dialect(dir, config, "kyso")
+    }
+
+    /// Starts a server of `dialect` with `config` (TOML) on a free port, its database in `dir`.
+    pub fn start_dialect(dir: &Path, config: &str, dialect: &str) -> Exchange {
         std::fs::create_dir_all(dir).expect("exchange dir");
         let config_path = dir.join("exchange.toml");
         std::fs::write(&config_path, config).expect("exchange config");
@@ -92,10 +134,33 @@ impl Exchange {
             db: dir.join("exchange.db"),
             config: config_path,
             addr: "127.0.0.1:0".into(),
+            dialect: dialect.to_string(),
             child: None,
         };
         exchange.launch();
         exchange
+    }
+
+    /// Restarts on the same address and database with another configuration.
+    pub fn restart_with(&mut self, config: &str) {
+        std::fs::write(&self.config, config).expect("exchange config");
+        self.restart();
+    }
+
+    /// `kyso-exchange packages`: what the provincial dialects' double holds.
+    pub fn packages(&self) -> Vec<serde_json::Value> {
+        let out = Command::new(exchange_bin())
+            .args(["packages", "--db"])
+            .arg(&self.db)
+            .output()
+            .expect("kyso-exchange packages");
+        assert!(
+            out.status.success(),
+            "kyso-exchange packages: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("packages");
+        value.as_array().cloned().unwrap_or_default()
     }
 
     pub fn url(&self) -> String {
@@ -104,7 +169,14 @@ impl Exchange {
 
     fn launch(&mut self) {
         let mut child = Command::new(exchange_bin())
-            .args(["serve", "--addr", &self.addr, "--db"])
+            .args([
+                "serve",
+                "--dialect",
+                &self.dialect,
+                "--addr",
+                &self.addr,
+                "--db",
+            ])
             .arg(&self.db)
             .arg("--config")
             .arg(&self.config)
@@ -243,6 +315,66 @@ impl Client {
         client
     }
 
+    /// A user with an empty `KYSO_HOME` and a keychain service of their own; nothing set.
+    pub fn bare(home: &Path) -> Client {
+        let _ = std::fs::remove_dir_all(home);
+        std::fs::create_dir_all(home).expect("KYSO_HOME");
+        Client {
+            home: home.to_path_buf(),
+            service: format!(
+                "test-sync-{}-{}",
+                std::process::id(),
+                home.file_name().unwrap_or_default().to_string_lossy()
+            ),
+        }
+    }
+
+    /// A user of a provincial dialect's platform: `exchange.dialect`, the system id (and for
+    /// lgsp-v1 the user name and application code), fast retries, and `kyso login` with the
+    /// secret (and password).
+    pub fn new_dialect(home: &Path, url: &str, dialect: &str, who: &Who) -> Client {
+        let client = Client::bare(home);
+        let mut settings = vec![
+            ("exchange.dialect", dialect),
+            ("exchange.url", url),
+            ("exchange.system-id", who.organ),
+            ("sync.backoff-base-ms", "20"),
+            ("sync.backoff-max-ms", "400"),
+        ];
+        if dialect == "lgsp-v1" {
+            settings.push(("exchange.username", who.username));
+            settings.push(("exchange.application-code", APPLICATION_CODE));
+        }
+        for (key, value) in settings {
+            client.ok(&["config", "set", key, value]);
+        }
+        let out = client.login(who.secret, Some(who.password));
+        assert!(
+            out.status.success(),
+            "kyso login: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        client
+    }
+
+    /// `kyso login` with this secret (and password): its output.
+    pub fn login(&self, secret: &str, password: Option<&str>) -> std::process::Output {
+        let secret_file = self.home.join("secret.txt");
+        std::fs::write(&secret_file, secret).expect("secret file");
+        let mut command = self.kyso();
+        command.arg("login").arg("--secret-file").arg(&secret_file);
+        let password_file = self.home.join("password.txt");
+        if let Some(password) = password {
+            std::fs::write(&password_file, password).expect("password file");
+            command.arg("--password-file").arg(&password_file);
+        }
+        let out = command.output().expect("kyso login");
+        let _ = std::fs::remove_file(&secret_file);
+        let _ = std::fs::remove_file(&password_file);
+        out
+    }
+
     /// `kyso` with this user's environment.
     pub fn kyso(&self) -> Command {
         let mut command = kyso();
@@ -301,6 +433,30 @@ impl Client {
         value
     }
 }
+
+/// Who a provincial platform's user is.
+pub struct Who {
+    pub organ: &'static str,
+    pub secret: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+}
+
+/// The province's office (the sender of the metadata template).
+pub const OFFICE: Who = Who {
+    organ: ORGAN_ID,
+    secret: CLIENT_SECRET,
+    username: CLIENT_ID,
+    password: CLIENT_PASSWORD,
+};
+
+/// The department (the template's recipient).
+pub const DEPARTMENT: Who = Who {
+    organ: PEER_ORGAN,
+    secret: PEER_SECRET,
+    username: PEER_ID,
+    password: PEER_PASSWORD,
+};
 
 /// A complete metadata file for a document numbered `number`: tests/sync/meta-template.toml
 /// (shared with `make bench`), from [`ORGAN_ID`] to [`PEER_ORGAN`].

@@ -36,11 +36,17 @@ pub struct Server {
     pub agent: Agent,
     child: Option<Child>,
     config: Option<String>,
+    dialect: &'static str,
 }
 
 impl Server {
     /// Starts a server with a fresh database; `config` is the TOML text, if any.
     pub fn start(config: Option<&str>) -> Server {
+        Server::start_dialect(config, "kyso")
+    }
+
+    /// Starts a server of `dialect` (`kyso`, `vdxp`, `lgsp-v1`) with a fresh database.
+    pub fn start_dialect(config: Option<&str>, dialect: &'static str) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut s = Server {
             dir,
@@ -48,9 +54,17 @@ impl Server {
             agent: agent(),
             child: None,
             config: None,
+            dialect,
         };
         s.launch(config);
         s
+    }
+
+    /// `kyso-exchange packages`: the dialects' packages.
+    pub fn packages(&self) -> Vec<serde_json::Value> {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.command(&["packages"])).expect("packages JSON");
+        v.as_array().cloned().unwrap_or_default()
     }
 
     pub fn db(&self) -> PathBuf {
@@ -78,6 +92,8 @@ impl Server {
         cmd.arg("serve")
             .arg("--addr")
             .arg("127.0.0.1:0")
+            .arg("--dialect")
+            .arg(self.dialect)
             .arg("--db")
             .arg(self.db());
         if let Some(text) = config {
@@ -402,4 +418,50 @@ pub fn config_with_anchor(extra: &str) -> String {
         "trust_anchors = [{:?}]\n{extra}",
         root.to_str().expect("utf-8 path")
     )
+}
+
+/// A document package (attachments embedded, as the provincial dialects carry them) from `from`
+/// to `to`, numbered `number`, carrying `pdf` as `qd-{number}.pdf`.
+pub fn package(from: &str, to: &[&str], number: &str, pdf: &[u8]) -> String {
+    let xml = message(to, &[], number).replace(ORGAN, from);
+    let mut m = kyso_sync::edxml::parse(xml.as_bytes()).expect("message");
+    let id = format!("00000000-0000-4000-8000-{:0>12}", number);
+    let name = format!("qd-{number}.pdf");
+    m.references = vec![Reference {
+        content_id: format!("cid:{id}"),
+        attachment_name: name.clone(),
+        content_type: "application/pdf".into(),
+        description: "Văn bản".into(),
+    }];
+    m.attachments = vec![kyso_sync::edxml::Attachment {
+        reference: Reference {
+            content_id: id,
+            attachment_name: name,
+            content_type: "application/pdf".into(),
+            description: "Văn bản".into(),
+        },
+        data: pdf.to_vec(),
+    }];
+    kyso_sync::edxml::to_xml(&m)
+}
+
+/// A status package from `from` about `document_id` (sent by `to`).
+pub fn status_package(from: &str, to: &str, document_id: &str, code: &str, words: &str) -> String {
+    kyso_sync::edxml::status_package_to_xml(&kyso_sync::edxml::StatusMessage {
+        response_for: kyso_sync::meta::ResponseFor {
+            organ_id: to.into(),
+            code: "1/QĐ-UBND".into(),
+            promulgation_date: "2026-11-20".into(),
+            document_id: document_id.into(),
+        },
+        from: Organ {
+            organ_id: from.into(),
+            name: format!("Cơ quan {from}"),
+            ..Organ::default()
+        },
+        status_code: code.into(),
+        description: words.into(),
+        timestamp: "2026/11/22 09:00:00".into(),
+        staff: Some("Văn thư".into()),
+    })
 }
