@@ -63,10 +63,24 @@ client_secret = "e2e-bí-mật"
 organ_id = "000.00.00.H35"
 organ_name = "Ủy ban nhân dân tỉnh Hà Nam"
 TOML
+# The double of a VDXP platform (the VNPT SDK's dialect): the sender with its HMAC key, and
+# the recipient the send form names.
+cat > "$WORK/vdxp.toml" <<TOML
+[[clients]]
+client_id = "ubnd-ha-nam"
+client_secret = "vdxp-khóa-bí-mật"
+organ_id = "000.00.00.H35"
+
+[[clients]]
+client_id = "so-tttt"
+client_secret = "so-secret"
+organ_id = "000.01.35.H35"
+TOML
 bash "$REPO/tests/tsa/make-tsa.sh" "$WORK/tsa" "$PKI" >/dev/null
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export KYSO_E2E_EXCHANGE_BIN="$BIN_DIR/kyso-exchange" KYSO_E2E_EXCHANGE_CONFIG="$WORK/exchange.toml"
 export KYSO_E2E_EXCHANGE_DB="$WORK/exchange.db" KYSO_E2E_EXCHANGE_PORT="$(free_port)"
+export KYSO_E2E_VDXP_CONFIG="$WORK/vdxp.toml" KYSO_E2E_VDXP_DB="$WORK/vdxp.db" KYSO_E2E_VDXP_PORT="$(free_port)"
 export KYSO_E2E_TSA_DIR="$WORK/tsa" KYSO_E2E_TSA_PORT="$(free_port)"
 export KYSO_E2E_TSA_SCRIPT="$REPO/tests/tsa/tsa_server.py" KYSO_E2E_KYSO_BIN="$BIN_DIR/kyso"
 export KYSO_E2E_PYHANKO="${KYSO_E2E_PYHANKO:-$REPO/.venv/bin/pyhanko}"

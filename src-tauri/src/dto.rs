@@ -835,7 +835,22 @@ pub struct SettingsDto {
     pub exchange_url: Option<String>,
     #[ts(optional)]
     pub client_id: Option<String>,
-    /// The exchange's client secret is in the keychain.
+    /// The platform's dialect: `kyso`, `vdxp` or `lgsp-v1` (docs/exchange-dialects.md).
+    pub dialect: String,
+    /// vdxp and lgsp-v1: the agency's organ code (the edXML `From/OrganId`).
+    #[ts(optional)]
+    pub system_id: Option<String>,
+    /// lgsp-v1: the login's user name and `applicationCode`.
+    #[ts(optional)]
+    pub username: Option<String>,
+    #[ts(optional)]
+    pub application_code: Option<String>,
+    /// vdxp and lgsp-v1: `pdf` or `zip`, how attachments travel in the edXML.
+    pub attachment_encoding: String,
+    /// vdxp and lgsp-v1: the largest package sent, in MB.
+    #[ts(type = "number")]
+    pub max_document_mb: u64,
+    /// The exchange's secret (and lgsp-v1's password) is in the keychain.
     pub logged_in: bool,
     pub tsa_urls: Vec<String>,
     /// `B-B`, `B-T`, `B-LT`, `B-LTA`: what a new signature is brought to.

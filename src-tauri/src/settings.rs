@@ -68,20 +68,36 @@ fn snapshot() -> Result<SettingsDto, ErrorDto> {
     let tsa = TsaSettings::load(&home).map_err(settings_error)?;
     let level = kyso_core::settings::target_level(&home, None, false).map_err(settings_error)?;
     let appearance = AppearanceSettings::load(&home).map_err(settings_error)?;
+    let kept = |account: String| {
+        kyso_keys::keychain::load_secret(&account)
+            .ok()
+            .flatten()
+            .is_some()
+    };
     let logged_in = match sync.exchange() {
-        Ok((url, client_id)) => {
-            kyso_keys::keychain::load_secret(&kyso_sync::config::secret_account(url, client_id))
-                .ok()
-                .flatten()
-                .is_some()
+        Ok((url, account)) => {
+            kept(kyso_sync::config::secret_account(url, account))
+                && match sync.exchange.dialect() {
+                    kyso_sync::Dialect::LgspV1 => sync.username().is_ok_and(|username| {
+                        kept(kyso_sync::config::password_account(url, username))
+                    }),
+                    _ => true,
+                }
         }
         Err(_) => false,
     };
+    let exchange = &sync.exchange;
     let desktop = desktop_settings()?;
     Ok(SettingsDto {
         lang: window_lang().code().to_owned(),
-        exchange_url: sync.exchange.url.clone(),
-        client_id: sync.exchange.client_id.clone(),
+        exchange_url: exchange.url.clone(),
+        client_id: exchange.client_id.clone(),
+        dialect: exchange.dialect().name().to_owned(),
+        system_id: exchange.system_id.clone(),
+        username: exchange.username.clone(),
+        application_code: exchange.application_code.clone(),
+        attachment_encoding: exchange.attachment_encoding().name().to_owned(),
+        max_document_mb: exchange.max_document_bytes() / (1024 * 1024),
         logged_in,
         tsa_urls: tsa.urls,
         level: level.name().to_owned(),
@@ -162,26 +178,38 @@ pub async fn settings_set(request: SettingRequest) -> Result<SettingsDto, ErrorD
     .await
 }
 
-/// Stores the exchange's client secret in the OS keychain (never on disk), after checking it
-/// with the exchange when it answers.
+/// Stores the exchange's secret (and lgsp-v1's password) in the OS keychain (never on disk),
+/// after checking them with the platform when it answers, in its dialect: as `kyso login`.
 #[tauri::command]
-pub async fn exchange_login(secret: zeroize::Zeroizing<String>) -> Result<SettingsDto, ErrorDto> {
+pub async fn exchange_login(
+    secret: zeroize::Zeroizing<String>,
+    password: Option<zeroize::Zeroizing<String>>,
+) -> Result<SettingsDto, ErrorDto> {
     blocking(move || {
-        let secret = required(secret.as_str(), "client secret")?.to_owned();
+        let secret = zeroize::Zeroizing::new(required(secret.as_str(), "secret")?.to_owned());
         let config = kyso_sync::Config::load(&home())?;
-        let (url, client_id) = config.exchange()?;
-        let client = kyso_sync::ExchangeClient::new(
-            url,
-            client_id,
-            zeroize::Zeroizing::new(secret.clone()),
-        )?;
-        match client.inbox() {
-            Ok(_) => {}
+        let (url, account) = config.exchange()?;
+        let password = match config.exchange.dialect() {
+            kyso_sync::Dialect::LgspV1 => {
+                let given = password.as_ref().map(|p| p.as_str()).unwrap_or_default();
+                Some(zeroize::Zeroizing::new(
+                    required(given, "password")?.to_owned(),
+                ))
+            }
+            _ => None,
+        };
+        let transport =
+            kyso_sync::config::transport_with(&config, secret.clone(), password.clone())?;
+        match transport.check_login() {
+            Ok(()) => {}
             // Offline: kept all the same, checked at the next sync.
             Err(e) if e.is_transient() => {}
             Err(e) => return Err(e.into()),
         }
-        kyso_sync::config::store_secret(url, client_id, &secret)?;
+        kyso_sync::config::store_secret(url, account, &secret)?;
+        if let Some(password) = &password {
+            kyso_sync::config::store_password(url, config.username()?, password)?;
+        }
         snapshot()
     })
     .await

@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { Session, Steps, WebDriver, accessibilityViolations, until } from "./webdriver.mjs";
-import { exchange as exchangeServer, tsa as tsaServer, validators } from "./services.mjs";
+import { exchange as exchangeServer, tsa as tsaServer, validators, vdxpPlatform } from "./services.mjs";
 
 const env = (name) => {
   const value = process.env[name];
@@ -47,6 +47,14 @@ const exchange = exchangeServer({
   db: env("KYSO_E2E_EXCHANGE_DB"),
   port: env("KYSO_E2E_EXCHANGE_PORT"),
 });
+const vdxp = vdxpPlatform({
+  bin: env("KYSO_E2E_EXCHANGE_BIN"),
+  config: env("KYSO_E2E_VDXP_CONFIG"),
+  db: env("KYSO_E2E_VDXP_DB"),
+  port: env("KYSO_E2E_VDXP_PORT"),
+});
+/** The HMAC key of the VDXP double's sender (scripts/desktop-e2e.sh). */
+const VDXP_SECRET = "vdxp-khóa-bí-mật";
 const tsa = tsaServer({ python: "python3", script: env("KYSO_E2E_TSA_SCRIPT"), dir: env("KYSO_E2E_TSA_DIR"), port: env("KYSO_E2E_TSA_PORT") });
 const judge = validators({ kyso: env("KYSO_E2E_KYSO_BIN"), pyhanko: env("KYSO_E2E_PYHANKO"), root: join(PKI, "root.pem") });
 
@@ -477,8 +485,10 @@ try {
     await until("offline", async () => (await s.attr("[data-testid=sync-connection]", "data-connection")) === "offline", 30000);
     await s.screenshot("e2e-offline.png");
 
-    await exchange.start();
+    // The TSA first: an exchange that answers while no TSA does gets the document at B-B, as
+    // `sync.require-timestamp false` says.
     await tsa.start();
+    await exchange.start();
     await until("delivered at B-T with no click", () => s.exists(`${row}[data-state=sent]`), 90000);
     assert.equal(await s.text(`${row} [data-testid=outbox-level]`), "B-T");
     const report = judge.kyso(signedPath(input));
@@ -517,6 +527,63 @@ try {
     await clearDocuments();
   });
 
+  // ---- A provincial platform in the VNPT SDK's dialect ------------------------------------------
+  await step("VDXP: the platform chosen in the settings, a signed document delivered inside its edXML, once", async () => {
+    await vdxp.start();
+    await nav("settings");
+    await s.script(
+      "const sel = document.querySelector('[data-testid=exchange-dialect]'); sel.value = 'vdxp';" +
+        "sel.dispatchEvent(new Event('change', { bubbles: true })); return true;",
+    );
+    await until("the agency code asked", () => s.exists("[data-testid=exchange-system]"));
+    await s.type("[data-testid=exchange-url]", vdxp.url);
+    await s.type("[data-testid=exchange-system]", "000.00.00.H35");
+    await s.type("[data-testid=exchange-secret]", "not-the-key");
+    await s.click("[data-testid=exchange-save]");
+    await until("a wrong key refused by the platform", () => s.exists("[data-testid=exchange-error]"), 30000);
+    await s.type("[data-testid=exchange-secret]", VDXP_SECRET);
+    await s.click("[data-testid=exchange-save]");
+    await until("saved", () => s.exists("[data-testid=exchange-saved]"), 30000);
+    const config = readFileSync(join(HOME, "config.toml"), "utf8");
+    assert.match(config, /dialect = "vdxp"/);
+    assert.match(config, /system_id = "000.00.00.H35"/);
+    assertNoSecretOnDisk([VDXP_SECRET]);
+    await s.screenshot("screen-settings-vdxp-en.png");
+
+    await nav("sign");
+    await clearDocuments();
+    await chooseIdentity("Chữ ký Nguyễn Văn An");
+    await chooseTemplate("invisible");
+    const input = copyOfPdf("Cong van VDXP.pdf");
+    await pickDocuments(input);
+    await s.click("[data-testid=sign-button]");
+    await until("signed", async () => (await s.text("[data-testid=result-output]")) === signedPath(input), 120000);
+    await s.click("[data-testid=result-send]");
+    await until("send form", () => s.exists("[data-testid=send-card] form"));
+    await fillSendForm({ ...SEND_FORM, "meta-code-number": "456", "meta-subject": "Gửi qua trục VDXP" });
+    await s.click("[data-testid=send-button]");
+    await until("queued", () => s.exists("[data-testid=send-queued]"), 30000);
+    await nav("mailbox");
+    await until("delivered with no click", () => s.exists(`${outboxRow("Cong van VDXP.signed.pdf")}[data-state=sent]`), 60000);
+
+    const sent = vdxp.packages().filter((p) => p.message_type === "edoc");
+    assert.equal(sent.length, 1, "exactly one package on the platform");
+    assert.equal(sent[0].from_organ_id, "000.00.00.H35");
+    assert.equal(sent[0].subject, "Gửi qua trục VDXP");
+    assert.deepEqual(sent[0].deliveries.map((d) => d.organ_id), ["000.01.35.H35"], "routed by To/OrganId");
+    // The signed PDF itself travels inside the edXML, base64, and arrives byte for byte.
+    const body = vdxp.body(sent[0].doc_id);
+    const encoded = body.match(/<Attachment>[\s\S]*?ContentTransferEncoded[^>]*>([^<]+)</);
+    assert.ok(encoded, "an AttachmentEncoded/Attachment in the package");
+    const carried = Buffer.from(encoded[1].replace(/\s+/g, ""), "base64");
+    assert.equal(
+      createHash("sha256").update(carried).digest("hex"),
+      createHash("sha256").update(readFileSync(signedPath(input))).digest("hex"),
+      "the signed PDF, byte for byte",
+    );
+    assertValid(signedPath(input));
+  });
+
   // ---- Every screen: accessible, and shown for the user guide ---------------------------------
   for (const lang of ["en", "vi"]) {
     await step(`accessibility: axe-core finds nothing serious on any screen (${lang})`, async () => {
@@ -532,6 +599,7 @@ try {
 } finally {
   await s.end(); // always, or the app outlives tauri-driver
   await exchange.stop();
+  await vdxp.stop();
   await tsa.stop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -4,6 +4,8 @@
 // (tests/tsa/tsa_server.py), plus the peer validators the signed files are judged by.
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** A server process started on a fixed port; `stop()` kills it, `start()` brings it back. */
 class Server {
@@ -60,6 +62,25 @@ export function exchange({ bin, config, db, port }) {
     /** The recipient's status for a receipt (03 registered, 02 refused…). */
     setStatus(receipt, code, description) {
       execFileSync(bin, ["set-status", "--db", db, receipt, code, description, "--staff", "Văn thư Sở"], { encoding: "utf8" });
+    },
+  });
+}
+
+/**
+ * The double of a VDXP platform (`kyso-exchange serve --dialect vdxp`) on `port`: the VNPT
+ * SDK's wire format, each request's HMAC checked, packages routed by their edXML.
+ */
+export function vdxpPlatform({ bin, config, db, port }) {
+  const server = new Server("kyso-exchange (vdxp)", bin, ["serve", "--dialect", "vdxp", "--addr", `127.0.0.1:${port}`, "--db", db, "--config", config], /listening on /);
+  return Object.assign(server, {
+    url: `http://127.0.0.1:${port}`,
+    /** The packages it holds, with their deliveries (`kyso-exchange packages`). */
+    packages() {
+      return JSON.parse(execFileSync(bin, ["packages", "--db", db], { encoding: "utf8" }));
+    },
+    /** The edXML body of a package, as the platform stored it. */
+    body(docId) {
+      return readFileSync(join(`${db}.blobs`, "packages", docId), "utf8");
     },
   });
 }

@@ -162,9 +162,9 @@ export function settingsSet(request: SettingRequest): Promise<SettingsDto> {
   return invoke<SettingsDto>("settings_set", { request });
 }
 
-/** Stores the exchange's secret in the keychain. */
-export function exchangeLogin(secret: string): Promise<SettingsDto> {
-  return invoke<SettingsDto>("exchange_login", { secret });
+/** Stores the exchange's secret (and an lgsp-v1 platform's password) in the keychain. */
+export function exchangeLogin(secret: string, password?: string): Promise<SettingsDto> {
+  return invoke<SettingsDto>("exchange_login", { secret, password: password || null });
 }
 
 export function trustList(): Promise<TrustEntryDto[]> {

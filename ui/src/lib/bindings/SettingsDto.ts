@@ -5,7 +5,27 @@
  */
 export type SettingsDto = { exchangeUrl?: string, clientId?: string, 
 /**
- * The exchange's client secret is in the keychain.
+ * The platform's dialect: `kyso`, `vdxp` or `lgsp-v1` (docs/exchange-dialects.md).
+ */
+dialect: string, 
+/**
+ * vdxp and lgsp-v1: the agency's organ code (the edXML `From/OrganId`).
+ */
+systemId?: string, 
+/**
+ * lgsp-v1: the login's user name and `applicationCode`.
+ */
+username?: string, applicationCode?: string, 
+/**
+ * vdxp and lgsp-v1: `pdf` or `zip`, how attachments travel in the edXML.
+ */
+attachmentEncoding: string, 
+/**
+ * vdxp and lgsp-v1: the largest package sent, in MB.
+ */
+maxDocumentMb: number, 
+/**
+ * The exchange's secret (and lgsp-v1's password) is in the keychain.
  */
 loggedIn: boolean, tsaUrls: Array<string>, 
 /**
