@@ -128,7 +128,8 @@ const chooseTemplate = (name) => s.script(
     "sel.dispatchEvent(new Event('change', { bubbles: true })); return true;",
   name,
 );
-const results = () => s.count("[data-testid=result]");
+/** How many files the last signing signed (the list shows the first 20 of a batch). */
+const results = async () => ((await s.exists("[data-testid=results]")) ? Number(await s.attr("[data-testid=results]", "data-count")) : 0);
 const fillSendForm = async (fields) => {
   for (const [id, value] of Object.entries(fields)) await s.type(`[data-testid=${id}]`, value);
 };
@@ -445,6 +446,11 @@ try {
     const signed = inputs.filter((f) => existsSync(signedPath(f)));
     assert.ok(signed.length >= 3 && signed.length < 50, `cancelled in the middle (${signed.length} signed)`);
     assert.equal(await results(), signed.length, "one result per signed file");
+    if (signed.length > 20) {
+      assert.equal(await s.count("[data-testid=result]"), 20, "the first twenty listed");
+      await s.click("[data-testid=results-more]");
+      await until("every result listed", async () => (await s.count("[data-testid=result]")) === signed.length);
+    }
     assert.ok(await s.exists("[data-testid=document-state].cancelled"), "the rest marked cancelled");
     const leftovers = readdirSync(folder).filter((n) => n.endsWith(".kyso-tmp") || (n.endsWith(".signed.pdf") && !signed.includes(join(folder, n.replace(".signed.pdf", ".pdf")))));
     assert.deepEqual(leftovers, [], "no partial output");
