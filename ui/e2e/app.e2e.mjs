@@ -351,6 +351,9 @@ try {
     await s.click("[data-testid=clerk-pick]");
     await until("the leader's document listed", () => s.exists("[data-testid=clerk-row]"));
     await s.type("[data-testid=clerk-number-0]", "15");
+    // Day first, as offices write it, whatever the system's locale.
+    await s.type("[data-testid=clerk-date-0]", "1/12/2026");
+    assert.equal(await s.prop("[data-testid=clerk-date-0]", "value"), "01/12/2026");
     await s.click("[data-testid=clerk-stamp-0]");
     await until("number and date written", () => s.exists("[data-testid=clerk-stamped]"), 30000);
     assert.ok(await until("the seal identity", () => s.choose("[data-testid=seal-with]", "Lê Văn Cường")));
