@@ -317,19 +317,6 @@ pub fn store_password(url: &str, username: &str, password: &str) -> Result<(), S
     )?)
 }
 
-/// A client for the configured exchange in Kyso's own dialect, with its secret from the
-/// keychain.
-pub fn client(config: &Config) -> Result<crate::client::ExchangeClient, SyncError> {
-    let (url, client_id) = config.exchange()?;
-    let secret =
-        kyso_keys::keychain::load_secret(&secret_account(url, client_id))?.ok_or_else(|| {
-            SyncError::NotLoggedIn {
-                client_id: client_id.to_string(),
-            }
-        })?;
-    crate::client::ExchangeClient::new(url, client_id, secret)
-}
-
 /// The configured exchange in its dialect, with its secrets from the keychain.
 pub fn connect(config: &Config) -> Result<Box<dyn Transport>, SyncError> {
     let (url, account) = config.exchange()?;
