@@ -24,6 +24,7 @@ use crate::edxml::{self, Message, Reference};
 use crate::error::SyncError;
 use crate::files::FileStore;
 use crate::protocol;
+use crate::transport::{Outgoing, PackageKind, Prepared};
 
 /// How attachments are put into a package (`exchange.attachment-encoding`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +81,37 @@ pub fn content_id_of(sha256: &str) -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+/// What an attempt of a dialect that carries the document inside its edXML sends: for a
+/// document, its package ([`build`]) in a temporary file; for a status package (no
+/// attachment), the message itself.
+pub fn prepare(
+    outgoing: &Outgoing<'_>,
+    encoding: AttachmentEncoding,
+    max_bytes: u64,
+) -> Result<Prepared, SyncError> {
+    match outgoing.kind {
+        PackageKind::Document => {
+            let built = build(
+                outgoing.edxml,
+                outgoing.files,
+                outgoing.tmp_dir,
+                encoding,
+                max_bytes,
+            )?;
+            Ok(Prepared {
+                sha256: built.sha256,
+                size: built.size,
+                body: Some(built.path),
+            })
+        }
+        PackageKind::Status => Ok(Prepared {
+            sha256: hex::encode(Sha256::digest(outgoing.edxml)),
+            size: outgoing.edxml.len() as u64,
+            body: None,
+        }),
+    }
 }
 
 /// Writes the package of the stored message `edxml` (references `sha256:…` to files of

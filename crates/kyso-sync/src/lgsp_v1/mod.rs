@@ -25,8 +25,8 @@ use crate::files::FileStore;
 use crate::package::{self, AttachmentEncoding};
 use crate::store::rfc3339;
 use crate::transport::{
-    Delivered, Dialect, Fetched, Incoming, LastAttempt, Lookup, Outgoing, PackageKind, Prepared,
-    SentDocument, StatusNews, Transport,
+    Delivered, Dialect, Fetched, Incoming, LastAttempt, Lookup, Outgoing, Prepared, SentDocument,
+    StatusNews, Transport,
 };
 
 /// Credentials of one `/v1` axis.
@@ -333,34 +333,11 @@ impl Transport for LgspClient {
     }
 
     fn prepare(&self, outgoing: &Outgoing<'_>) -> Result<Prepared, SyncError> {
-        match outgoing.kind {
-            PackageKind::Document => {
-                let built = package::build(
-                    outgoing.edxml,
-                    outgoing.files,
-                    outgoing.tmp_dir,
-                    self.encoding,
-                    self.max_bytes,
-                )?;
-                Ok(Prepared {
-                    sha256: built.sha256,
-                    size: built.size,
-                    body: Some(built.path),
-                })
-            }
-            PackageKind::Status => Ok(Prepared {
-                sha256: crate::vdxp::sha256_hex(outgoing.edxml),
-                size: outgoing.edxml.len() as u64,
-                body: None,
-            }),
-        }
+        package::prepare(outgoing, self.encoding, self.max_bytes)
     }
 
     fn send(&self, outgoing: &Outgoing<'_>, prepared: &Prepared) -> Result<Delivered, SyncError> {
-        let message_type = match outgoing.kind {
-            PackageKind::Document => "edoc",
-            PackageKind::Status => "status",
-        };
+        let message_type = crate::vdxp::message_type(outgoing.kind);
         let boundary = format!("kyso-{}", uuid::Uuid::new_v4().simple());
         let head = format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{message_type}\r\n\
@@ -399,16 +376,8 @@ impl Transport for LgspClient {
     }
 
     fn poll_statuses(&self, _sent: &[SentDocument<'_>]) -> Result<Vec<StatusNews>, SyncError> {
-        let mut news = Vec::new();
-        for item in self.list("status")? {
-            let xml = match self.get_edoc(&item.doc_id) {
-                Ok(xml) => xml,
-                Err(e) if e.is_transient() => continue,
-                Err(e) => return Err(e),
-            };
-            news.push(crate::vdxp::status_news(&xml, &item.doc_id));
-        }
-        Ok(news)
+        let listed = self.list("status")?.into_iter().map(|item| item.doc_id);
+        crate::vdxp::read_statuses(listed, |doc_id| self.get_edoc(doc_id))
     }
 
     fn inbox(&self) -> Result<Vec<Incoming>, SyncError> {

@@ -199,27 +199,7 @@ impl Transport for VdxpClient {
     }
 
     fn prepare(&self, outgoing: &Outgoing<'_>) -> Result<Prepared, SyncError> {
-        match outgoing.kind {
-            PackageKind::Document => {
-                let built = package::build(
-                    outgoing.edxml,
-                    outgoing.files,
-                    outgoing.tmp_dir,
-                    self.encoding,
-                    self.max_bytes,
-                )?;
-                Ok(Prepared {
-                    sha256: built.sha256,
-                    size: built.size,
-                    body: Some(built.path),
-                })
-            }
-            PackageKind::Status => Ok(Prepared {
-                sha256: sha256_hex(outgoing.edxml),
-                size: outgoing.edxml.len() as u64,
-                body: None,
-            }),
-        }
+        package::prepare(outgoing, self.encoding, self.max_bytes)
     }
 
     fn send(&self, outgoing: &Outgoing<'_>, prepared: &Prepared) -> Result<Delivered, SyncError> {
@@ -286,16 +266,8 @@ impl Transport for VdxpClient {
     }
 
     fn poll_statuses(&self, _sent: &[SentDocument<'_>]) -> Result<Vec<StatusNews>, SyncError> {
-        let mut news = Vec::new();
-        for item in self.list("status")? {
-            let xml = match self.get_edoc(&item.doc_id) {
-                Ok(xml) => xml,
-                Err(e) if e.is_transient() => continue,
-                Err(e) => return Err(e),
-            };
-            news.push(status_news(&xml, &item.doc_id));
-        }
-        Ok(news)
+        let listed = self.list("status")?.into_iter().map(|item| item.doc_id);
+        read_statuses(listed, |doc_id| self.get_edoc(doc_id))
     }
 
     fn inbox(&self) -> Result<Vec<Incoming>, SyncError> {
@@ -331,16 +303,11 @@ impl Transport for VdxpClient {
     }
 }
 
-fn message_type(kind: PackageKind) -> &'static str {
+pub(crate) fn message_type(kind: PackageKind) -> &'static str {
     match kind {
         PackageKind::Document => "edoc",
         PackageKind::Status => "status",
     }
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Finds the package of a lost attempt in the sent list (see [`Transport::find_sent`]).
@@ -386,6 +353,24 @@ pub fn match_sent(
     } else {
         Lookup::NotHeld
     }
+}
+
+/// The status packages a provincial platform listed (`doc_ids`), each fetched with `get_edoc`
+/// and read; one that cannot be fetched now is left for the next poll.
+pub(crate) fn read_statuses(
+    doc_ids: impl IntoIterator<Item = String>,
+    get_edoc: impl Fn(&str) -> Result<Vec<u8>, SyncError>,
+) -> Result<Vec<StatusNews>, SyncError> {
+    let mut news = Vec::new();
+    for doc_id in doc_ids {
+        let xml = match get_edoc(&doc_id) {
+            Ok(xml) => xml,
+            Err(e) if e.is_transient() => continue,
+            Err(e) => return Err(e),
+        };
+        news.push(status_news(&xml, &doc_id));
+    }
+    Ok(news)
 }
 
 /// A status package as news; one that cannot be read is acknowledged all the same (it would be
